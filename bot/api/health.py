@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from bot.api.deps import ContextDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(ctx: ContextDep) -> JSONResponse:
+    components: dict[str, dict[str, str]] = {}
+    try:
+        with ctx.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        components["database"] = {"status": "ok"}
+    except Exception as exc:  # report, never raise: this is the readiness probe
+        components["database"] = {"status": "error", "reason": type(exc).__name__}
+    if ctx.model.ready.is_set() and ctx.model.error is None:
+        components["model"] = {"status": "ok", "version": ctx.model.version}
+    elif ctx.model.error:
+        components["model"] = {"status": "error", "reason": ctx.model.error}
+    else:
+        components["model"] = {"status": "loading"}
+    ready = all(c["status"] == "ok" for c in components.values())
+    return JSONResponse({"status": "ok" if ready else "unavailable", "components": components}, 200 if ready else 503)

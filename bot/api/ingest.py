@@ -1,0 +1,59 @@
+"""POST /v1/mentions, /v1/mentions/batch, /v1/tickets: commit, then answer 202 (or 200 for a duplicate)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import TypeAdapter, ValidationError
+
+from bot.api.deps import ContextDep, IngestUser
+from bot.api.errors import validation_details
+from bot.db import transaction
+from bot.schemas import BatchIn, IngestResult, MentionIn, TicketIn
+from bot.services.ingest import ingest
+
+router = APIRouter(prefix="/v1", tags=["ingest"])
+MENTION = TypeAdapter(MentionIn)
+
+
+def _accept(ctx: ContextDep, item: MentionIn | TicketIn, response: Response) -> IngestResult:
+    with transaction(ctx.session_factory) as session:
+        (result,) = ingest(session, items=[item], now=ctx.clock.now())
+    if not result.duplicate:
+        ctx.notify_ingest()
+    response.status_code = 200 if result.duplicate else 202
+    return IngestResult(case_id=result.case_id, duplicate=result.duplicate)
+
+
+@router.post("/mentions", status_code=202, response_model=IngestResult,
+             responses={200: {"description": "duplicate: the case already exists"}})
+def post_mention(body: MentionIn, ctx: ContextDep, _: IngestUser, response: Response) -> IngestResult:
+    return _accept(ctx, body, response)
+
+
+@router.post("/tickets", status_code=202, response_model=IngestResult,
+             responses={200: {"description": "duplicate: the case already exists"}})
+def post_ticket(body: TicketIn, ctx: ContextDep, _: IngestUser, response: Response) -> IngestResult:
+    return _accept(ctx, body, response)
+
+
+@router.post("/mentions/batch")
+def post_mention_batch(body: BatchIn, ctx: ContextDep, _: IngestUser) -> dict[str, list[dict[str, Any]]]:
+    """Each item is validated on its own: bad items get an error in their slot, good ones are stored."""
+    results: list[dict[str, Any]] = [{}] * len(body.items)
+    valid: list[tuple[int, MentionIn]] = []
+    for i, raw in enumerate(body.items):
+        try:
+            valid.append((i, MENTION.validate_python(raw)))
+        except ValidationError as exc:
+            results[i] = {"error": {"code": "invalid_request", "message": "item does not match the Mention schema",
+                                    "details": validation_details(list(exc.errors()))}}
+    if valid:
+        with transaction(ctx.session_factory) as session:
+            accepted = ingest(session, items=[m for _, m in valid], now=ctx.clock.now())
+        for (i, _item), res in zip(valid, accepted, strict=True):
+            results[i] = {"case_id": res.case_id, "duplicate": res.duplicate}
+        if any(not r.duplicate for r in accepted):
+            ctx.notify_ingest()
+    return {"results": results}

@@ -1,0 +1,168 @@
+"""The `rrbot` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from bot.settings import Settings
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(), stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from bot.main import create_app
+
+    app = create_app(settings)
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level=settings.log_level.lower(),
+        access_log=settings.log_level.upper() == "DEBUG", timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import migrate
+    from bot.db import create_db_engine
+
+    engine = create_db_engine(settings.database_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    print("migrations applied", file=sys.stderr)
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import migrate
+    from bot.clock import SystemClock
+    from bot.db import create_db_engine, make_session_factory, transaction
+    from bot.errors import InvalidRequest
+    from bot.services import tokens
+
+    engine = create_db_engine(settings.database_url)
+    migrate.upgrade(engine)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            token = tokens.create(session, name=args.name, scopes=args.scope, now=SystemClock().now())
+    except InvalidRequest as exc:
+        print(f"error: {exc.message} (choose from {', '.join(tokens.SCOPES)})", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"created token '{args.name}' with scopes {', '.join(sorted(set(args.scope)))}; it is shown only once:",
+          file=sys.stderr)
+    print(token)
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.classify_cli import run
+
+    return run(settings, input_path=args.input, output_path=args.output, batch_size=args.batch_size)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from bot.runtime import shared_engine
+    from classifiers.evaluate import format_report, run_eval
+
+    report = run_eval(Path(args.data), shared_engine(settings.model_dir, settings.model_threads))
+    print(format_report(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+        print(f"JSON written to {args.json}", file=sys.stderr)
+    return 0
+
+
+def cmd_playbooks_check(args: argparse.Namespace, settings: Settings) -> int:
+    from playbooks.loader import PlaybookError, load_dir
+
+    folder = Path(args.dir) if args.dir else settings.playbooks_dir
+    try:
+        books = load_dir(folder)
+    except PlaybookError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    for book in books:
+        print(f"{book.business}: {len(book.categories)} categories ({', '.join(c.id for c in book.categories)})")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.demo import run
+
+    return run(base_url=args.url, token=args.token, token_file=Path(args.token_file))
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    from classifiers.train import main as train_main
+
+    return train_main(args.rest) or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rrbot", description="Rapid Response Bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="migrations, model, API, workers and scheduler in one process")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(func=cmd_migrate)
+
+    tok = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    p = tok.add_parser("create", help="create a token; the last line printed is the token")
+    p.add_argument("--name", required=True)
+    p.add_argument("--scope", action="append", required=True, help="ingest, agent, manager or admin (repeatable)")
+    p.set_defaults(func=cmd_token_create)
+
+    p = sub.add_parser("classify", help="classify JSON lines (stdin to stdout by default)")
+    p.add_argument("--input", type=Path)
+    p.add_argument("--output", type=Path)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("eval", help="evaluate the shipped model on ../shared/data")
+    p.add_argument("--data", default="../shared/data")
+    p.add_argument("--json", help="also write the report as JSON here")
+    p.set_defaults(func=cmd_eval)
+
+    pb = sub.add_parser("playbooks", help="playbooks").add_subparsers(dest="playbooks_command", required=True)
+    p = pb.add_parser("check", help="validate the playbooks folder")
+    p.add_argument("--dir")
+    p.set_defaults(func=cmd_playbooks_check)
+
+    p = sub.add_parser("demo", help="send example mentions and tickets to a running service")
+    p.add_argument("--url", default="http://127.0.0.1:8000")
+    p.add_argument("--token", help="an ingest token (default: read --token-file)")
+    p.add_argument("--token-file", default="var/dev-token")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("train", help="fine-tune the model (needs the 'train' extra)")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_train)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    _setup_logging(settings)
+    return int(args.func(args, settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

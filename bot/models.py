@@ -1,0 +1,181 @@
+"""Tables. The database is the source of truth and the work queue (see ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+URGENCY_RANK = {"low": 1, "normal": 2, "high": 3, "critical": 4}
+RANK_URGENCY = {v: k for k, v in URGENCY_RANK.items()}
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always gives them back aware (SQLite forgets the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+class Case(Base):
+    """A mention or a ticket, unique per (source, external_id)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        sa.UniqueConstraint("source", "external_id", name="uq_cases_source_external_id"),
+        sa.Index("ix_cases_queue", "urgency_rank", "created_at", "id"),
+        sa.Index("ix_cases_pending", "classified_at", "received_at"),
+        sa.Index("ix_cases_author", "author_key", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # mention | ticket
+    source: Mapped[str] = mapped_column(sa.String(64))
+    external_id: Mapped[str] = mapped_column(sa.String(256))
+    text: Mapped[str] = mapped_column(sa.Text)
+    subject: Mapped[str | None] = mapped_column(sa.String(1000))
+    person: Mapped[dict[str, Any]] = mapped_column(default=dict)  # author (mention) or requester (ticket)
+    author_key: Mapped[str | None] = mapped_column(sa.String(320))  # handle or email, lower-cased
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)  # url, lang, in_reply_to, metrics, priority
+    created_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(sa.String(16), default="new")  # new acked replied resolved
+
+    # classification work queue
+    classified_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+
+    # denormalised triage fields for the queue (the classification row has the detail)
+    urgency_rank: Mapped[int] = mapped_column(default=0)  # 0 until classified, then 1..4
+    category: Mapped[str | None] = mapped_column(sa.String(128))
+    playbook: Mapped[str | None] = mapped_column(sa.String(128))
+    ack_due_at: Mapped[datetime | None]
+    acked_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    snoozed_until: Mapped[datetime | None]
+
+    classification: Mapped[CaseClassification | None] = relationship(
+        back_populates="case", uselist=False, lazy="joined"
+    )
+
+
+class CaseClassification(Base):
+    __tablename__ = "classifications"
+
+    case_id: Mapped[str] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    model_version: Mapped[str] = mapped_column(sa.String(64))
+    sentiment: Mapped[str] = mapped_column(sa.String(16))
+    is_complaint: Mapped[bool]
+    urgency: Mapped[str] = mapped_column(sa.String(16))
+    urgency_score: Mapped[float]
+    category: Mapped[str | None] = mapped_column(sa.String(128))
+    category_score: Mapped[float]
+    data: Mapped[dict[str, Any]]  # the contract's Classification JSON
+    created_at: Mapped[datetime]
+
+    case: Mapped[Case] = relationship(back_populates="classification")
+
+
+class TimelineEvent(Base):
+    """Append-only history of a case: status and metrics are read from here."""
+
+    __tablename__ = "timeline_events"
+    __table_args__ = (sa.Index("ix_timeline_case", "case_id", "at"), sa.Index("ix_timeline_type_at", "type", "at"))
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(sa.String(32))
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(sa.String(128))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class Outbox(Base):
+    """A side effect to deliver (Slack post, reply to a source), written with the state change."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
+        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_case", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    case_id: Mapped[str | None] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(32))  # escalation, reply, ...
+    channel: Mapped[str | None] = mapped_column(sa.String(128))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    dedupe_key: Mapped[str] = mapped_column(sa.String(255))
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending posted failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.String(1000))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # e.g. {"channel": ..., "ts": ...}
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+
+class Feedback(Base):
+    """A person's correction of the model, kept for retraining."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    actor: Mapped[str] = mapped_column(sa.String(128))
+    corrections: Mapped[dict[str, Any]]
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(sa.String(128))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # sha256 hex of the token
+    prefix: Mapped[str] = mapped_column(sa.String(16))  # first characters, to tell tokens apart in lists
+    scopes: Mapped[list[Any]]
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Lease(Base):
+    """One row per scheduled job: the replica holding an unexpired lease runs the tick."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(sa.String(64))
+    expires_at: Mapped[datetime]

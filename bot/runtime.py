@@ -1,0 +1,47 @@
+"""Loading the model and the playbooks into what the workers and the API call."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from bot.context import ModelState
+from bot.settings import Settings
+from classifiers import Batcher, Engine
+from playbooks.loader import load_dir
+from playbooks.schema import Playbook
+from playbooks.triage import Triage
+
+log = logging.getLogger(__name__)
+_engines: dict[tuple[str, int], Engine] = {}
+_lock = threading.Lock()
+
+
+def shared_engine(model_dir: Path | None, threads: int) -> Engine:
+    """One loaded model per (folder, threads) in a process: apps built in tests share it."""
+    key = (str(model_dir), threads)
+    with _lock:
+        if key not in _engines:
+            _engines[key] = Engine.load(model_dir, threads=threads)
+        return _engines[key]
+
+
+def load_playbooks(settings: Settings) -> list[Playbook]:
+    return load_dir(settings.playbooks_dir)
+
+
+def load_model(state: ModelState, settings: Settings, playbooks: list[Playbook]) -> None:
+    """Fill `state` (runs in a background thread at start-up); errors are kept for /readyz."""
+    try:
+        engine = shared_engine(settings.model_dir, settings.model_threads)
+        state.engine = engine
+        state.version = str(engine.info.get("version", "unknown"))
+        state.batcher = Batcher(engine, max_batch=settings.model_max_batch, max_wait_ms=5.0)
+        state.triage = Triage(engine, playbooks, default_channel=settings.escalation_channel)
+        log.info("model %s loaded", state.version)
+    except Exception as exc:
+        log.exception("model failed to load")
+        state.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        state.ready.set()

@@ -1,0 +1,119 @@
+"""Request and response bodies of the HTTP API (the contract's Mention, Ticket, ...)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Source = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+Url = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://\S+$")]
+MAX_FUTURE = timedelta(hours=1)
+
+
+def _check_created_at(value: datetime) -> datetime:
+    value = value.astimezone(UTC)
+    if value > datetime.now(UTC) + MAX_FUTURE:
+        raise ValueError("created_at is more than an hour in the future")
+    if value.year < 2000:
+        raise ValueError("created_at is before the year 2000")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    return value
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_max_length=100_000)
+
+
+class Author(_In):
+    handle: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+    name: Annotated[str, StringConstraints(max_length=256)] | None = None
+    followers: Annotated[int, Field(ge=0)] | None = None
+    verified: bool | None = None
+
+
+class Metrics(_In):
+    likes: Annotated[int, Field(ge=0)] = 0
+    reposts: Annotated[int, Field(ge=0)] = 0
+    replies: Annotated[int, Field(ge=0)] = 0
+
+
+class MentionIn(_In):
+    source: Source
+    external_id: ExternalId
+    text: Annotated[str, Field(min_length=1, max_length=10_000)]
+    created_at: AwareDatetime
+    author: Author
+    url: Url | None = None
+    lang: Annotated[str, StringConstraints(max_length=16)] | None = None
+    in_reply_to: Annotated[str, StringConstraints(max_length=256)] | None = None
+    metrics: Metrics | None = None
+
+    _text = field_validator("text")(_not_blank)
+    _created = field_validator("created_at")(_check_created_at)
+
+
+class Requester(_In):
+    email: Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    name: Annotated[str, StringConstraints(max_length=256)] | None = None
+    tier: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class TicketIn(_In):
+    source: Source
+    external_id: ExternalId
+    body: Annotated[str, Field(min_length=1, max_length=50_000)]
+    created_at: AwareDatetime
+    requester: Requester = Field(default_factory=Requester)
+    subject: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    url: Url | None = None
+    priority: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+    _body = field_validator("body")(_not_blank)
+    _created = field_validator("created_at")(_check_created_at)
+
+
+class IngestResult(BaseModel):
+    case_id: str
+    duplicate: bool
+
+
+class BatchIn(BaseModel):
+    items: Annotated[list[Any], Field(max_length=500)]
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Annotated[str, Field(min_length=1, max_length=10_000)]
+    send: bool = False
+
+    _text = field_validator("text")(_not_blank)
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sentiment: Literal["negative", "neutral", "positive"] | None = None
+    urgency: Literal["low", "normal", "high", "critical"] | None = None
+    category: Annotated[str, StringConstraints(max_length=128)] | None = None
+    is_complaint: bool | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class ClassifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    texts: Annotated[list[Annotated[str, Field(min_length=1, max_length=10_000)]], Field(min_length=1, max_length=256)]
+
+    @field_validator("texts")
+    @classmethod
+    def _no_blank(cls, value: list[str]) -> list[str]:
+        for i, text in enumerate(value):
+            if not text.strip():
+                raise ValueError(f"texts[{i}] is empty or only whitespace")
+        return value

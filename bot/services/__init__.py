@@ -1,0 +1,1 @@
+"""Plain functions over the database: no FastAPI, Bolt or tweepy imports here."""

@@ -1,0 +1,73 @@
+"""What people do to a case: acknowledge, reply, resolve, correct the model. Every action is idempotent
+where it can be (acknowledging twice records one `acked`) and lands on the timeline with actor and time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.models import Case, Feedback, Outbox
+from bot.services import timeline
+from bot.services.cases import get_case
+
+ORDER = {"new": 0, "acked": 1, "replied": 2, "resolved": 3}
+
+
+def _advance(case: Case, status: str) -> None:
+    if ORDER[status] > ORDER[case.status]:
+        case.status = status
+
+
+def ack(session: Session, *, case_id: str, actor: str, now: datetime) -> tuple[Case, bool]:
+    """Acknowledge; returns (case, changed). A second acknowledgement changes nothing."""
+    case = get_case(session, case_id, for_update=True)
+    if case.acked_at is not None:
+        return case, False
+    case.acked_at = now
+    _advance(case, "acked")
+    timeline.record(session, case_id=case.id, type="acked", at=now, actor=actor)
+    return case, True
+
+
+def reply(session: Session, *, case_id: str, text: str, send: bool, actor: str, now: datetime) -> Case:
+    """Record a reply; with `send`, queue it for the source's replier through the outbox."""
+    case = get_case(session, case_id, for_update=True)
+    if case.acked_at is None:
+        case.acked_at = now
+        timeline.record(session, case_id=case.id, type="acked", at=now, actor=actor, data={"implicit": True})
+    _advance(case, "replied")
+    event = timeline.record(
+        session, case_id=case.id, type="replied", at=now, actor=actor, data={"text": text, "send": send}
+    )
+    if send:
+        session.flush()
+        session.add(
+            Outbox(
+                case_id=case.id, kind="reply", channel=case.source,
+                payload={"text": text, "external_id": case.external_id, "kind": case.kind, "actor": actor},
+                dedupe_key=f"reply:{case.id}:{event.id}", status="pending", next_attempt_at=now, created_at=now,
+            )
+        )
+    return case
+
+
+def resolve(session: Session, *, case_id: str, actor: str, now: datetime) -> tuple[Case, bool]:
+    case = get_case(session, case_id, for_update=True)
+    if case.status == "resolved":
+        return case, False
+    case.status = "resolved"
+    case.resolved_at = now
+    timeline.record(session, case_id=case.id, type="resolved", at=now, actor=actor)
+    return case, True
+
+
+def feedback(
+    session: Session, *, case_id: str, corrections: dict[str, Any], actor: str, now: datetime
+) -> Case:
+    """Store a correction of the model for retraining; the case's classification itself is not rewritten."""
+    case = get_case(session, case_id)
+    session.add(Feedback(case_id=case.id, actor=actor, corrections=corrections, text=case.text, created_at=now))
+    timeline.record(session, case_id=case.id, type="feedback", at=now, actor=actor, data=corrections)
+    return case

@@ -1,0 +1,151 @@
+"""Read cases: the triaged queue (keyset pagination) and the Case JSON of the contract."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.errors import InvalidRequest, NotFound
+from bot.models import URGENCY_RANK, Case, Outbox, TimelineEvent
+
+STATUSES = ("new", "acked", "replied", "resolved")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: list[str] | None = None
+    urgency: list[str] | None = None
+    source: list[str] | None = None
+    category: list[str] | None = None
+
+    def validate(self) -> None:
+        problems = []
+        for value in self.status or []:
+            if value not in STATUSES:
+                problems.append({"field": "status", "reason": f"{value!r} is not one of {', '.join(STATUSES)}"})
+        for value in self.urgency or []:
+            if value not in URGENCY_RANK:
+                problems.append({"field": "urgency", "reason": f"{value!r} is not one of {', '.join(URGENCY_RANK)}"})
+        if problems:
+            raise InvalidRequest("invalid filter", problems)
+
+
+def encode_cursor(case: Case) -> str:
+    raw = json.dumps([case.urgency_rank, case.created_at.isoformat(), case.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        rank, created, case_id = json.loads(raw)
+        return int(rank), datetime.fromisoformat(created), str(case_id)
+    except (ValueError, TypeError) as exc:
+        raise InvalidRequest("invalid cursor", [{"field": "cursor", "reason": "not a cursor from this API"}]) from exc
+
+
+def list_queue(
+    session: Session, *, filters: QueueFilter, limit: int = 50, cursor: str | None = None
+) -> tuple[list[Case], str | None]:
+    """Most urgent first, then oldest first (unclassified cases, rank 0, come last until classified)."""
+    filters.validate()
+    stmt = sa.select(Case)
+    if filters.status:
+        stmt = stmt.where(Case.status.in_(filters.status))
+    if filters.urgency:
+        stmt = stmt.where(Case.urgency_rank.in_([URGENCY_RANK[u] for u in filters.urgency]))
+    if filters.source:
+        stmt = stmt.where(Case.source.in_(filters.source))
+    if filters.category:
+        stmt = stmt.where(Case.category.in_(filters.category))
+    if cursor:
+        rank, created, case_id = decode_cursor(cursor)
+        stmt = stmt.where(
+            sa.or_(
+                Case.urgency_rank < rank,
+                sa.and_(Case.urgency_rank == rank, Case.created_at > created),
+                sa.and_(Case.urgency_rank == rank, Case.created_at == created, Case.id > case_id),
+            )
+        )
+    stmt = stmt.order_by(Case.urgency_rank.desc(), Case.created_at.asc(), Case.id.asc()).limit(limit + 1)
+    rows = list(session.execute(stmt).unique().scalars())
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def get_case(session: Session, case_id: str, *, for_update: bool = False) -> Case:
+    stmt = sa.select(Case).where(Case.id == case_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Case)
+    case = session.execute(stmt).unique().scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"case {case_id} not found")
+    return case
+
+
+def _timelines(session: Session, ids: list[str]) -> dict[str, list[TimelineEvent]]:
+    out: dict[str, list[TimelineEvent]] = defaultdict(list)
+    if ids:
+        stmt = sa.select(TimelineEvent).where(TimelineEvent.case_id.in_(ids)).order_by(TimelineEvent.at, TimelineEvent.id)
+        for event in session.execute(stmt).scalars():
+            out[event.case_id].append(event)
+    return out
+
+
+def _escalations(session: Session, ids: list[str]) -> dict[str, Outbox]:
+    if not ids:
+        return {}
+    stmt = sa.select(Outbox).where(Outbox.case_id.in_(ids), Outbox.kind == "escalation")
+    return {row.case_id: row for row in session.execute(stmt).scalars() if row.case_id}
+
+
+def escalation_view(row: Outbox | None) -> dict[str, Any]:
+    if row is None:
+        return {"status": "none", "channel": None, "ts": None}
+    result = row.result or {}
+    return {
+        "status": row.status,
+        "channel": result.get("channel", row.channel),
+        "ts": result.get("ts"),
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+    }
+
+
+def render_cases(session: Session, cases: list[Case]) -> list[dict[str, Any]]:
+    ids = [c.id for c in cases]
+    timelines, escalations = _timelines(session, ids), _escalations(session, ids)
+    return [render_case(c, timelines.get(c.id, []), escalations.get(c.id)) for c in cases]
+
+
+def render_case(case: Case, timeline: list[TimelineEvent], escalation: Outbox | None) -> dict[str, Any]:
+    person_key = "author" if case.kind == "mention" else "requester"
+    body: dict[str, Any] = {
+        "id": case.id,
+        "kind": case.kind,
+        "source": case.source,
+        "external_id": case.external_id,
+        "text": case.text,
+        person_key: case.person,
+        "created_at": case.created_at.isoformat(),
+        "received_at": case.received_at.isoformat(),
+        "status": case.status,
+        "classification": case.classification.data if case.classification else None,
+        "escalation": escalation_view(escalation),
+        "timeline": [
+            {"type": e.type, "at": e.at.isoformat(), "actor": e.actor, "data": e.data} for e in timeline
+        ],
+        "playbook": case.playbook,
+        "ack_due_at": case.ack_due_at.isoformat() if case.ack_due_at else None,
+    }
+    if case.subject is not None:
+        body["subject"] = case.subject
+    body.update({k: v for k, v in (case.extra or {}).items() if k not in body})
+    return body

@@ -1,0 +1,213 @@
+"""The classification worker: claims waiting cases from the database, classifies them in batches,
+applies the playbook decision and writes the classification, timeline and escalation (outbox) rows.
+
+Claims are leases (`claimed_by`, `claimed_until`): a crashed worker's cases are picked up again when the
+lease runs out, and results are written only by the lease holder for a case not yet classified, so each
+case gets exactly one `classified` event.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.db import transaction
+from bot.models import URGENCY_RANK, Case, CaseClassification, Outbox, TimelineEvent
+from classifiers import Classification, ModelScores, UrgencyContext
+from playbooks.triage import Decision, Triage, TriageInput
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+TIER_KEYS = ("tier",)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: str
+    text: str
+    source: str
+    kind: str
+    person: dict[str, Any]
+    author_key: str | None
+    created_at: datetime
+    subject: str | None
+
+
+def claim(session: Session, *, owner: str, limit: int, now: datetime, lease: timedelta) -> list[Claimed]:
+    stmt = (
+        sa.select(Case.id)
+        .where(
+            Case.classified_at.is_(None),
+            Case.attempts < MAX_ATTEMPTS,
+            sa.or_(Case.claimed_until.is_(None), Case.claimed_until < now),
+        )
+        .order_by(Case.received_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    ids = list(session.execute(stmt).scalars())
+    if not ids:
+        return []
+    session.execute(
+        sa.update(Case)
+        .where(Case.id.in_(ids))
+        .values(claimed_by=owner, claimed_until=now + lease, attempts=Case.attempts + 1)
+    )
+    rows = session.execute(
+        sa.select(Case.id, Case.text, Case.source, Case.kind, Case.person, Case.author_key, Case.created_at, Case.subject)
+        .where(Case.id.in_(ids))
+        .order_by(Case.received_at)
+    )
+    return [Claimed(*row) for row in rows]
+
+
+def repeat_counts(session: Session, cases: list[Claimed], window: timedelta) -> dict[str, int]:
+    """For each case: earlier cases by the same author within the window."""
+    keys = {c.author_key for c in cases if c.author_key}
+    if not keys:
+        return {}
+    since = min(c.created_at for c in cases) - window
+    rows = session.execute(
+        sa.select(Case.author_key, Case.created_at).where(Case.author_key.in_(keys), Case.created_at >= since)
+    )
+    by_author: dict[str, list[datetime]] = defaultdict(list)
+    for key, created in rows:
+        by_author[key].append(created)
+    return {
+        c.id: sum(1 for t in by_author.get(c.author_key or "", []) if c.created_at - window <= t < c.created_at)
+        for c in cases
+        if c.author_key
+    }
+
+
+def context_for(case: Claimed, repeats: int) -> UrgencyContext:
+    person = case.person or {}
+    return UrgencyContext(
+        followers=person.get("followers"),
+        verified=bool(person.get("verified")),
+        customer_tier=person.get("tier"),
+        repeat_contacts=repeats,
+    )
+
+
+def model_text(case: Claimed) -> str:
+    return f"{case.subject}. {case.text}" if case.subject else case.text
+
+
+def write_result(
+    session: Session, *, case: Claimed, owner: str, result: Classification, decision: Decision,
+    model_version: str, now: datetime,
+) -> bool:
+    """Store one case's outcome if this worker still holds it; False when someone else finished it."""
+    ack_due = case.created_at + timedelta(minutes=decision.targets.ack_minutes)
+    category_id = decision.category.id if decision.category else None
+    updated = session.execute(
+        sa.update(Case)
+        .where(Case.id == case.id, Case.claimed_by == owner, Case.classified_at.is_(None))
+        .values(
+            classified_at=now, claimed_by=None, claimed_until=None, urgency_rank=URGENCY_RANK[result.urgency.level],
+            category=category_id, playbook=decision.playbook, ack_due_at=ack_due,
+        )
+    ).rowcount
+    if updated != 1:
+        return False
+    data = result.to_dict()
+    if decision.category:
+        data["category"]["label"] = decision.category.name
+    session.add(
+        CaseClassification(
+            case_id=case.id, model_version=model_version, sentiment=result.sentiment_label,
+            is_complaint=result.is_complaint, urgency=result.urgency.level, urgency_score=result.urgency.score,
+            category=category_id, category_score=result.category.score, data=data, created_at=now,
+        )
+    )
+    session.add(TimelineEvent(case_id=case.id, type="classified", at=now, actor="model", data={
+        "urgency": result.urgency.level, "category": category_id, "model": model_version,
+    }))
+    if decision.escalate:
+        session.add(
+            Outbox(
+                case_id=case.id, kind="escalation", channel=decision.channel, dedupe_key=f"escalation:{case.id}",
+                payload={"mention": decision.mention, "chain": list(decision.chain), "playbook": decision.playbook},
+                status="pending", next_attempt_at=now, created_at=now,
+            )
+        )
+        session.add(TimelineEvent(case_id=case.id, type="escalated", at=now, actor="rrbot", data={
+            "channel": decision.channel, "level": result.urgency.level, "reasons": result.urgency.reasons,
+        }))
+        log.info(
+            "escalation %s: case %s (%s, %s) -> %s", "pending", case.id, result.urgency.level,
+            category_id or "no category", decision.channel or "no channel configured",
+            extra={"case_id": case.id},
+        )
+    return True
+
+
+class ClassificationWorker:
+    """A thread that drains waiting cases; `wake()` after an ingest makes it start at once."""
+
+    def __init__(
+        self, *, session_factory: sessionmaker[Session], predict: Callable[[list[str]], list[ModelScores]],
+        triage: Triage, clock: Clock, owner: str, model_version: str, batch_size: int = 64,
+        poll_seconds: float = 0.5, lease_seconds: int = 120, repeat_window_hours: int = 24,
+    ) -> None:
+        self.session_factory, self.predict, self.triage, self.clock = session_factory, predict, triage, clock
+        self.owner, self.model_version, self.batch_size = owner, model_version, batch_size
+        self.poll_seconds, self.lease = poll_seconds, timedelta(seconds=lease_seconds)
+        self.window = timedelta(hours=repeat_window_hours)
+        self._wake, self._stop = threading.Event(), threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def run_once(self) -> int:
+        """Claim, classify and store one batch; returns how many cases were finished."""
+        with transaction(self.session_factory) as session:
+            cases = claim(session, owner=self.owner, limit=self.batch_size, now=self.clock.now(), lease=self.lease)
+            repeats = repeat_counts(session, cases, self.window) if cases else {}
+        if not cases:
+            return 0
+        items = [TriageInput(model_text(c), c.source, context_for(c, repeats.get(c.id, 0))) for c in cases]
+        scores = self.predict([i.text for i in items])
+        outcomes = self.triage.decide(items, scores)
+        done = 0
+        with transaction(self.session_factory) as session:
+            now = self.clock.now()
+            for case, (result, decision) in zip(cases, outcomes, strict=True):
+                done += write_result(
+                    session, case=case, owner=self.owner, result=result, decision=decision,
+                    model_version=self.model_version, now=now,
+                )
+        return done
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.run_once():
+                    continue
+            except Exception:  # keep the worker alive; the lease returns the cases to the queue
+                log.exception("classification batch failed")
+                self._stop.wait(1.0)
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="rrbot-classifier", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=10)

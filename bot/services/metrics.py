@@ -1,0 +1,83 @@
+"""Response-time figures, read from the timeline (never counted by hand)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.errors import InvalidRequest
+from bot.models import RANK_URGENCY, Case, TimelineEvent
+
+GROUPS = ("source", "category", "urgency")
+MILESTONES = {"time_to_notify": "notified", "time_to_ack": "acked", "time_to_first_reply": "replied",
+              "time_to_resolve": "resolved"}
+
+
+def _pct(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p90": None}
+    arr = np.asarray(values)
+    return {"p50": round(float(np.percentile(arr, 50)), 3), "p90": round(float(np.percentile(arr, 90)), 3)}
+
+
+def response_times(
+    session: Session, *, since: datetime | None, until: datetime | None, group_by: str | None, now: datetime
+) -> dict[str, Any]:
+    if group_by is not None and group_by not in GROUPS:
+        raise InvalidRequest("invalid group_by", [{"field": "group_by", "reason": f"one of {', '.join(GROUPS)}"}])
+    stmt = sa.select(Case.id, Case.source, Case.category, Case.urgency_rank, Case.created_at, Case.ack_due_at)
+    if since:
+        stmt = stmt.where(Case.created_at >= since)
+    if until:
+        stmt = stmt.where(Case.created_at < until)
+    cases = session.execute(stmt).all()
+    firsts: dict[str, dict[str, datetime]] = defaultdict(dict)
+    ids = [c.id for c in cases]
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        events = session.execute(
+            sa.select(TimelineEvent.case_id, TimelineEvent.type, sa.func.min(TimelineEvent.at))
+            .where(TimelineEvent.case_id.in_(chunk), TimelineEvent.type.in_(MILESTONES.values()))
+            .group_by(TimelineEvent.case_id, TimelineEvent.type)
+        )
+        for case_id, type_, at in events:
+            firsts[case_id][type_] = at if at.tzinfo else at.replace(tzinfo=now.tzinfo)
+
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for case in cases:
+        key = "all"
+        if group_by == "source":
+            key = case.source
+        elif group_by == "category":
+            key = case.category or "(none)"
+        elif group_by == "urgency":
+            key = RANK_URGENCY.get(case.urgency_rank, "unclassified")
+        groups[key].append(case)
+
+    out = []
+    for key, members in sorted(groups.items()):
+        row: dict[str, Any] = {"group": key, "count": len(members)}
+        for name, event_type in MILESTONES.items():
+            values = [
+                (firsts[c.id][event_type] - c.created_at).total_seconds() for c in members if event_type in firsts[c.id]
+            ]
+            row[name] = _pct(values)
+        met = judged = 0
+        for c in members:
+            if c.ack_due_at is None:
+                continue
+            acked = firsts[c.id].get("acked")
+            if acked is not None:
+                judged += 1
+                met += acked <= c.ack_due_at
+            elif now > c.ack_due_at:
+                judged += 1
+        row["sla_met_ratio"] = round(met / judged, 4) if judged else None
+        out.append(row)
+    return {"group_by": group_by, "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None, "groups": out}

@@ -1,0 +1,66 @@
+"""All configuration, read once from the environment (and `.env`). Nothing else reads os.environ."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_prefix="RRBOT_", extra="ignore")
+
+    database_url: str = "sqlite:///./var/rrbot.db"
+    playbooks_dir: Path = Path("./playbooks")
+    log_level: str = "INFO"
+
+    # Model
+    model_dir: Path | None = None  # None: the model shipped in classifiers/models/
+    model_threads: int = Field(default=2, ge=1, le=64)
+    model_max_batch: int = Field(default=64, ge=1, le=1024)
+
+    # Workers
+    run_workers: bool = True  # classification worker, outbox dispatcher and scheduler in this process
+    worker_batch_size: int = Field(default=64, ge=1, le=1000)
+    worker_poll_seconds: float = Field(default=0.5, gt=0)
+    claim_seconds: int = Field(default=120, ge=5)  # how long a claimed row stays with one worker
+    repeat_window_hours: int = 24
+
+    # HTTP
+    max_body_bytes: int = 1_048_576
+    token_cache_seconds: float = 30.0
+
+    # Slack (unset: Slack is off; escalations stay visible in the API, the web page and the log)
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "RRBOT_SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "RRBOT_SLACK_SIGNING_SECRET")
+    )
+    slack_api_url: str = "https://slack.com/api/"
+    escalation_channel: str | None = None
+    digest_channel: str | None = None
+
+    # X (unset: the X source is off)
+    x_bearer_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("X_BEARER_TOKEN"))
+    x_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("X_API_KEY"))
+    x_api_secret: SecretStr | None = Field(default=None, validation_alias=AliasChoices("X_API_SECRET"))
+    x_access_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("X_ACCESS_TOKEN"))
+    x_access_token_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("X_ACCESS_TOKEN_SECRET")
+    )
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,91 @@
+"""The queue's paging and filters, and agents' actions (idempotent, on the timeline)."""
+
+from __future__ import annotations
+
+from tests.bot.helpers import mention
+from tests.conftest import make_token, wait_for
+
+
+def _ingest(client, headers, n):
+    ids = [client.post("/v1/mentions", json=mention(f"order {i} is late, where is it?"), headers=headers).json()["case_id"]
+           for i in range(n)]
+    wait_for(lambda: all(client.get(f"/v1/cases/{i}", headers=headers).json()["classification"] for i in ids))
+    return ids
+
+
+def test_cursor_pagination_walks_every_case_once(app_client, admin):
+    ids = _ingest(app_client, admin, 7)
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = app_client.get("/v1/cases", params=params, headers=admin).json()
+        seen += [c["id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen))
+
+
+def test_filters_and_bad_filters(app_client, admin):
+    ids = _ingest(app_client, admin, 2)
+    app_client.post(f"/v1/cases/{ids[0]}/resolve", headers=admin)
+    resolved = app_client.get("/v1/cases", params={"status": "resolved"}, headers=admin).json()["items"]
+    assert [c["id"] for c in resolved] == [ids[0]]
+    assert app_client.get("/v1/cases", params={"source": "zendesk"}, headers=admin).json()["items"] == []
+    bad = app_client.get("/v1/cases", params={"urgency": "extreme"}, headers=admin)
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "urgency"
+    assert app_client.get("/v1/cases", params={"cursor": "garbage"}, headers=admin).status_code == 422
+    assert app_client.get("/v1/cases", params={"limit": 0}, headers=admin).status_code == 422
+
+
+def test_ack_reply_resolve_feedback_are_recorded_once_with_actor(app_client):
+    agent = make_token(app_client, "agent", "ingest")
+    (case_id,) = _ingest(app_client, agent, 1)
+    for _ in range(2):
+        assert app_client.post(f"/v1/cases/{case_id}/ack", headers=agent).json()["status"] == "acked"
+    reply = app_client.post(f"/v1/cases/{case_id}/reply", json={"text": "Sorry! DM us", "send": True}, headers=agent)
+    assert reply.json()["status"] == "replied"
+    fb = app_client.post(f"/v1/cases/{case_id}/feedback", json={"urgency": "critical", "category": "delivery_delay"},
+                         headers=agent)
+    assert fb.status_code == 200
+    for _ in range(2):
+        case = app_client.post(f"/v1/cases/{case_id}/resolve", headers=agent).json()
+    types = [e["type"] for e in case["timeline"]]
+    assert types.count("acked") == 1 and types.count("resolved") == 1
+    assert types.count("replied") == 1 and types.count("feedback") == 1
+    acked = next(e for e in case["timeline"] if e["type"] == "acked")
+    assert acked["actor"] == "api:test-agent-ingest"
+    assert case["status"] == "resolved"
+
+
+def test_action_errors(app_client, admin):
+    assert app_client.post("/v1/cases/nope/ack", headers=admin).status_code == 404
+    (case_id,) = _ingest(app_client, admin, 1)
+    assert app_client.post(f"/v1/cases/{case_id}/feedback", json={}, headers=admin).status_code == 422
+    assert app_client.post(f"/v1/cases/{case_id}/feedback", json={"urgency": "meh"}, headers=admin).status_code == 422
+    assert app_client.post(f"/v1/cases/{case_id}/reply", json={"text": ""}, headers=admin).status_code == 422
+
+
+def test_response_time_metrics_from_the_timeline(app_client, admin):
+    ids = _ingest(app_client, admin, 3)
+    app_client.post(f"/v1/cases/{ids[0]}/ack", headers=admin)
+    app_client.post(f"/v1/cases/{ids[0]}/reply", json={"text": "on it"}, headers=admin)
+    app_client.post(f"/v1/cases/{ids[0]}/resolve", headers=admin)
+    body = app_client.get("/v1/metrics/response-times", params={"group_by": "source"}, headers=admin).json()
+    (group,) = body["groups"]
+    assert group["group"] == "x" and group["count"] == 3
+    assert group["time_to_ack"]["p50"] >= 300  # the mentions were posted 5 minutes before arriving
+    assert group["time_to_resolve"]["p50"] >= group["time_to_ack"]["p50"]
+    assert group["time_to_notify"] == {"p50": None, "p90": None}
+    bad = app_client.get("/v1/metrics/response-times", params={"group_by": "colour"}, headers=admin)
+    assert bad.status_code == 422
+
+
+def test_queue_page_needs_a_token_and_lists_cases(app_client, admin):
+    assert "API token" in app_client.get("/").text
+    _ingest(app_client, admin, 1)
+    token = admin["Authorization"].split()[1]
+    page = app_client.post("/login", data={"token": token})
+    assert page.status_code == 200 and "Triaged queue" in page.text and "order 0 is late" in page.text
+    app_client.cookies.clear()
+    assert app_client.post("/login", data={"token": "wrong"}).status_code == 401

@@ -74,7 +74,9 @@ async def load(port: int, token: str, rate: float, seconds: float, corpus: list[
 
         async def one(i: int) -> None:
             body = {
-                "source": "x", "external_id": f"bench-{run}-{i}", "text": corpus[i % len(corpus)],
+                "source": "x",
+                "external_id": f"bench-{run}-{i}",
+                "text": corpus[i % len(corpus)],
                 "created_at": datetime.now(UTC).isoformat(),
                 "author": {"handle": f"user{i % 977}", "followers": (i * 37) % 50000},
             }
@@ -100,7 +102,10 @@ async def load(port: int, token: str, rate: float, seconds: float, corpus: list[
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - start
     return {
-        "sent": total, "statuses": statuses, "send_seconds": round(send_seconds, 2), "elapsed": round(elapsed, 2),
+        "sent": total,
+        "statuses": statuses,
+        "send_seconds": round(send_seconds, 2),
+        "elapsed": round(elapsed, 2),
         "achieved_rate": round(statuses.get(202, 0) / elapsed, 1),
         "http_p50_ms": round(1000 * statistics.median(latencies), 1),
         "http_p99_ms": round(1000 * float(np.percentile(latencies, 99)), 1),
@@ -121,11 +126,25 @@ def main() -> int:
     else:
         url = PG_URL
         reset_postgres(url)
-    env = {**os.environ, "RRBOT_DATABASE_URL": url, "RRBOT_PLAYBOOKS_DIR": str(ROOT / "playbooks"),
-           "RRBOT_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "RRBOT_DATABASE_URL": url,
+        "RRBOT_PLAYBOOKS_DIR": str(ROOT / "playbooks"),
+        "RRBOT_LOG_LEVEL": "WARNING",
+    }
     rrbot = [sys.executable, "-m", "bot.cli"]
-    token = subprocess.run([*rrbot, "token", "create", "--name", "bench", "--scope", "ingest"], env=env, cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    token = (
+        subprocess.run(
+            [*rrbot, "token", "create", "--name", "bench", "--scope", "ingest"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     port = free_port()
     log = open(tmp / "serve.log", "wb")  # noqa: SIM115
     server = subprocess.Popen([*rrbot, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=log)
@@ -153,10 +172,12 @@ def main() -> int:
             time.sleep(0.5)
         result["peak_rss_mb"] = round(peak_rss_mb(server.pid), 1)
         with engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT c.received_at, e.at FROM cases c JOIN timeline_events e ON e.case_id = c.id "
-                "AND e.type = 'classified'"
-            )).all()
+            rows = conn.execute(
+                sa.text(
+                    "SELECT c.received_at, e.at FROM cases c JOIN timeline_events e ON e.case_id = c.id "
+                    "AND e.type = 'classified'"
+                )
+            ).all()
             result["cases"] = conn.execute(sa.text("SELECT count(*) FROM cases")).scalar()
         engine.dispose()
 
@@ -175,9 +196,11 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"ingest_{args.db}.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
-    print(f"| {args.db} | {args.rate:.0f}/s x {args.seconds:.0f}s | {result['achieved_rate']}/s | {errors} | "
-          f"{result['http_p99_ms']} ms | {result['to_classified_p50_ms']} ms | {result['to_classified_p99_ms']} ms | "
-          f"{result['peak_rss_mb']} MB |")
+    print(
+        f"| {args.db} | {args.rate:.0f}/s x {args.seconds:.0f}s | {result['achieved_rate']}/s | {errors} | "
+        f"{result['http_p99_ms']} ms | {result['to_classified_p50_ms']} ms | {result['to_classified_p99_ms']} ms | "
+        f"{result['peak_rss_mb']} MB |"
+    )
     return 0 if errors == 0 else 1
 
 

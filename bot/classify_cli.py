@@ -28,7 +28,8 @@ def _parse(line: str, number: int) -> tuple[Any, TriageInput | None, str | None]
     author = obj.get("author") if isinstance(obj.get("author"), dict) else {}
     followers = author.get("followers")
     ctx = UrgencyContext(
-        followers=followers if isinstance(followers, int) else None, verified=bool(author.get("verified")),
+        followers=followers if isinstance(followers, int) else None,
+        verified=bool(author.get("verified")),
     )
     return obj.get("id"), TriageInput(text, str(obj.get("source") or "cli"), ctx), None
 

@@ -12,7 +12,8 @@ from bot.settings import Settings
 
 def _setup_logging(settings: Settings) -> None:
     logging.basicConfig(
-        level=settings.log_level.upper(), stream=sys.stderr,
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
@@ -24,8 +25,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     app = create_app(settings)
     uvicorn.run(
-        app, host=args.host, port=args.port, log_level=settings.log_level.lower(),
-        access_log=settings.log_level.upper() == "DEBUG", timeout_graceful_shutdown=10,
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        access_log=settings.log_level.upper() == "DEBUG",
+        timeout_graceful_shutdown=10,
     )
     return 0
 
@@ -58,8 +63,10 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     finally:
         engine.dispose()
-    print(f"created token '{args.name}' with scopes {', '.join(sorted(set(args.scope)))}; it is shown only once:",
-          file=sys.stderr)
+    print(
+        f"created token '{args.name}' with scopes {', '.join(sorted(set(args.scope)))}; it is shown only once:",
+        file=sys.stderr,
+    )
     print(token)
     return 0
 
@@ -73,8 +80,9 @@ def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from bot.runtime import shared_engine
     from classifiers.evaluate import format_report, run_eval
+
+    from bot.runtime import shared_engine
 
     report = run_eval(Path(args.data), shared_engine(settings.model_dir, settings.model_threads))
     print(format_report(report))

@@ -26,7 +26,9 @@ def run(*, base_url: str, token: str | None, token_file: Path) -> int:
     with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
         for i, (handle, text, followers, verified) in enumerate(MENTIONS):
             body = {
-                "source": "x", "external_id": f"demo-{run_id}-m{i}", "text": text,
+                "source": "x",
+                "external_id": f"demo-{run_id}-m{i}",
+                "text": text,
                 "created_at": (now - timedelta(minutes=len(MENTIONS) - i)).isoformat(),
                 "author": {"handle": handle, "followers": followers, "verified": verified},
                 "url": f"https://x.com/{handle}/status/{run_id}{i}",
@@ -34,7 +36,10 @@ def run(*, base_url: str, token: str | None, token_file: Path) -> int:
             sent += _post(client, "/v1/mentions", body)
         for i, (email, tier, subject, text) in enumerate(TICKETS):
             body = {
-                "source": "zendesk", "external_id": f"demo-{run_id}-t{i}", "body": text, "subject": subject,
+                "source": "zendesk",
+                "external_id": f"demo-{run_id}-t{i}",
+                "body": text,
+                "subject": subject,
                 "created_at": (now - timedelta(minutes=len(TICKETS) - i)).isoformat(),
                 "requester": {"email": email, "tier": tier},
             }

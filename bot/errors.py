@@ -1,12 +1,12 @@
 """The domain's errors. One FastAPI handler (bot.api.errors) turns them into JSON responses.
 
-    RRBotError
-    ├── NotFound        404
-    ├── Conflict        409
-    ├── InvalidRequest  422 (details: [{"field", "reason"}])
-    ├── Unauthorized    401
-    ├── Forbidden       403
-    └── Unavailable     503
+RRBotError
+├── NotFound        404
+├── Conflict        409
+├── InvalidRequest  422 (details: [{"field", "reason"}])
+├── Unauthorized    401
+├── Forbidden       403
+└── Unavailable     503
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     run_workers: bool = True  # classification worker, outbox dispatcher and scheduler in this process
     worker_batch_size: int = Field(default=64, ge=1, le=1000)
     worker_poll_seconds: float = Field(default=0.5, gt=0)
-    claim_seconds: int = Field(default=120, ge=5)  # how long a claimed row stays with one worker
+    claim_seconds: int = Field(default=15, ge=2)  # how long a claimed row stays with one worker
     repeat_window_hours: int = 24
 
     # HTTP

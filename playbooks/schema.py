@@ -30,7 +30,7 @@ class Owner(_Strict):
     @classmethod
     def _slack_ids(cls, value: str | list[str] | None) -> str | list[str] | None:
         for item in [value] if isinstance(value, str) else value or []:
-            if not item[:1] in ("U", "W", "S"):
+            if item[:1] not in ("U", "W", "S"):
                 raise ValueError(f"{item!r} is not a Slack user (U..., W...) or user group (S...) ID")
         return value
 

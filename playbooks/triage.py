@@ -78,5 +78,7 @@ class Triage:
         )
         return result, decision
 
-    def decide(self, items: Sequence[TriageInput], scores: Sequence[ModelScores]) -> list[tuple[Classification, Decision]]:
+    def decide(
+        self, items: Sequence[TriageInput], scores: Sequence[ModelScores]
+    ) -> list[tuple[Classification, Decision]]:
         return [self.decide_one(item, s) for item, s in zip(items, scores, strict=True)]

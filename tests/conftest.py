@@ -44,8 +44,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _database_params() -> list[Any]:
     params: list[Any] = ["sqlite"]
-    params.append("postgres" if postgres_url() else pytest.param("postgres", marks=pytest.mark.skip(
-        reason="set RRBOT_TEST_POSTGRES_URL (CI sets it) to run on PostgreSQL")))
+    params.append(
+        "postgres"
+        if postgres_url()
+        else pytest.param(
+            "postgres", marks=pytest.mark.skip(reason="set RRBOT_TEST_POSTGRES_URL (CI sets it) to run on PostgreSQL")
+        )
+    )
     return params
 
 
@@ -61,9 +66,15 @@ def _reset_postgres(url: str) -> None:
             conn.exec_driver_sql("CREATE SCHEMA public")
             _pg_schema_ready = True
         else:
-            tables = conn.execute(sa.text(
-                "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
-            )).scalars().all()
+            tables = (
+                conn.execute(
+                    sa.text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
             if tables:
                 conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
     engine.dispose()
@@ -85,8 +96,12 @@ def make_settings(database_url: str) -> Callable[..., Any]:
 
     def build(**overrides: Any) -> Settings:
         values: dict[str, Any] = dict(
-            database_url=database_url, playbooks_dir=ROOT / "playbooks", worker_poll_seconds=0.05,
-            slack_bot_token=None, slack_signing_secret=None, escalation_channel="C0FALLBACK",
+            database_url=database_url,
+            playbooks_dir=ROOT / "playbooks",
+            worker_poll_seconds=0.05,
+            slack_bot_token=None,
+            slack_signing_secret=None,
+            escalation_channel="C0FALLBACK",
         )
         values.update(overrides)
         return Settings(_env_file=None, **values)

@@ -25,7 +25,8 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 @router.get("")
 def queue(
-    session: SessionDep, _: AgentUser,
+    session: SessionDep,
+    _: AgentUser,
     status: Annotated[list[str] | None, Query()] = None,
     urgency: Annotated[list[str] | None, Query()] = None,
     source: Annotated[list[str] | None, Query()] = None,

@@ -40,8 +40,12 @@ def install(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
-            return JSONResponse(error_body("invalid_json", "request body is not valid JSON", validation_details(errors)), 400)
-        return JSONResponse(error_body("invalid_request", "request does not match the schema", validation_details(errors)), 422)
+            return JSONResponse(
+                error_body("invalid_json", "request body is not valid JSON", validation_details(errors)), 400
+            )
+        return JSONResponse(
+            error_body("invalid_request", "request does not match the schema", validation_details(errors)), 422
+        )
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
@@ -69,14 +73,6 @@ class RequestLimits:
         if length and length.isdigit() and int(length) > self.max_body_bytes:
             await self._reject(send, 413, "payload_too_large", f"body is larger than {self.max_body_bytes} bytes")
             return
-        if scope["path"].startswith("/v1/"):
-            ctype = headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype != "application/json":
-                await self._reject(
-                    send, 415, "unsupported_media_type",
-                    f"Content-Type must be application/json, not {ctype or 'missing'}",
-                )
-                return
         # Read the body here (it is at most max_body_bytes) so an oversized stream never reaches a handler.
         chunks: list[bytes] = []
         received = 0
@@ -93,6 +89,16 @@ class RequestLimits:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if body and scope["path"].startswith("/v1/"):
+            ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype != "application/json":
+                await self._reject(
+                    send,
+                    415,
+                    "unsupported_media_type",
+                    f"Content-Type must be application/json, not {ctype or 'missing'}",
+                )
+                return
         replayed = False
 
         async def replay() -> Message:
@@ -107,6 +113,11 @@ class RequestLimits:
     @staticmethod
     async def _reject(send: Send, status: int, code: str, message: str) -> None:
         body = json.dumps(error_body(code, message)).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -26,14 +26,22 @@ def _accept(ctx: ContextDep, item: MentionIn | TicketIn, response: Response) -> 
     return IngestResult(case_id=result.case_id, duplicate=result.duplicate)
 
 
-@router.post("/mentions", status_code=202, response_model=IngestResult,
-             responses={200: {"description": "duplicate: the case already exists"}})
+@router.post(
+    "/mentions",
+    status_code=202,
+    response_model=IngestResult,
+    responses={200: {"description": "duplicate: the case already exists"}},
+)
 def post_mention(body: MentionIn, ctx: ContextDep, _: IngestUser, response: Response) -> IngestResult:
     return _accept(ctx, body, response)
 
 
-@router.post("/tickets", status_code=202, response_model=IngestResult,
-             responses={200: {"description": "duplicate: the case already exists"}})
+@router.post(
+    "/tickets",
+    status_code=202,
+    response_model=IngestResult,
+    responses={200: {"description": "duplicate: the case already exists"}},
+)
 def post_ticket(body: TicketIn, ctx: ContextDep, _: IngestUser, response: Response) -> IngestResult:
     return _accept(ctx, body, response)
 
@@ -47,8 +55,13 @@ def post_mention_batch(body: BatchIn, ctx: ContextDep, _: IngestUser) -> dict[st
         try:
             valid.append((i, MENTION.validate_python(raw)))
         except ValidationError as exc:
-            results[i] = {"error": {"code": "invalid_request", "message": "item does not match the Mention schema",
-                                    "details": validation_details(list(exc.errors()))}}
+            results[i] = {
+                "error": {
+                    "code": "invalid_request",
+                    "message": "item does not match the Mention schema",
+                    "details": validation_details(list(exc.errors())),
+                }
+            }
     if valid:
         with transaction(ctx.session_factory) as session:
             accepted = ingest(session, items=[m for _, m in valid], now=ctx.clock.now())

@@ -13,7 +13,9 @@ router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 
 @router.get("/response-times")
 def get_response_times(
-    session: SessionDep, ctx: ContextDep, _: ManagerUser,
+    session: SessionDep,
+    ctx: ContextDep,
+    _: ManagerUser,
     since: Annotated[AwareDatetime | None, Query()] = None,
     until: Annotated[AwareDatetime | None, Query()] = None,
     group_by: Annotated[str | None, Query()] = None,

@@ -45,9 +45,14 @@ def reply(session: Session, *, case_id: str, text: str, send: bool, actor: str, 
         session.flush()
         session.add(
             Outbox(
-                case_id=case.id, kind="reply", channel=case.source,
+                case_id=case.id,
+                kind="reply",
+                channel=case.source,
                 payload={"text": text, "external_id": case.external_id, "kind": case.kind, "actor": actor},
-                dedupe_key=f"reply:{case.id}:{event.id}", status="pending", next_attempt_at=now, created_at=now,
+                dedupe_key=f"reply:{case.id}:{event.id}",
+                status="pending",
+                next_attempt_at=now,
+                created_at=now,
             )
         )
     return case
@@ -63,9 +68,7 @@ def resolve(session: Session, *, case_id: str, actor: str, now: datetime) -> tup
     return case, True
 
 
-def feedback(
-    session: Session, *, case_id: str, corrections: dict[str, Any], actor: str, now: datetime
-) -> Case:
+def feedback(session: Session, *, case_id: str, corrections: dict[str, Any], actor: str, now: datetime) -> Case:
     """Store a correction of the model for retraining; the case's classification itself is not rewritten."""
     case = get_case(session, case_id)
     session.add(Feedback(case_id=case.id, actor=actor, corrections=corrections, text=case.text, created_at=now))

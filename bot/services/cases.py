@@ -93,7 +93,9 @@ def get_case(session: Session, case_id: str, *, for_update: bool = False) -> Cas
 def _timelines(session: Session, ids: list[str]) -> dict[str, list[TimelineEvent]]:
     out: dict[str, list[TimelineEvent]] = defaultdict(list)
     if ids:
-        stmt = sa.select(TimelineEvent).where(TimelineEvent.case_id.in_(ids)).order_by(TimelineEvent.at, TimelineEvent.id)
+        stmt = (
+            sa.select(TimelineEvent).where(TimelineEvent.case_id.in_(ids)).order_by(TimelineEvent.at, TimelineEvent.id)
+        )
         for event in session.execute(stmt).scalars():
             out[event.case_id].append(event)
     return out
@@ -139,9 +141,7 @@ def render_case(case: Case, timeline: list[TimelineEvent], escalation: Outbox | 
         "status": case.status,
         "classification": case.classification.data if case.classification else None,
         "escalation": escalation_view(escalation),
-        "timeline": [
-            {"type": e.type, "at": e.at.isoformat(), "actor": e.actor, "data": e.data} for e in timeline
-        ],
+        "timeline": [{"type": e.type, "at": e.at.isoformat(), "actor": e.actor, "data": e.data} for e in timeline],
         "playbook": case.playbook,
         "ack_due_at": case.ack_due_at.isoformat() if case.ack_due_at else None,
     }

@@ -25,8 +25,12 @@ def _row(item: MentionIn | TicketIn, now: datetime) -> dict:
         person = item.author.model_dump(exclude_none=True)
         extra = item.model_dump(include={"url", "lang", "in_reply_to", "metrics"}, exclude_none=True)
         return dict(
-            kind="mention", text=item.text, subject=None, person=person,
-            author_key=item.author.handle.lower().lstrip("@"), extra=extra,
+            kind="mention",
+            text=item.text,
+            subject=None,
+            person=person,
+            author_key=item.author.handle.lower().lstrip("@"),
+            extra=extra,
         )
     person = item.requester.model_dump(exclude_none=True)
     extra = item.model_dump(include={"url", "priority"}, exclude_none=True)
@@ -35,10 +39,16 @@ def _row(item: MentionIn | TicketIn, now: datetime) -> dict:
 
 
 def _insert_ignoring_duplicates(session: Session, values: dict) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: a row back means this call created the case."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Case).values(**values).on_conflict_do_nothing(index_elements=["source", "external_id"])
-    return session.execute(stmt).rowcount == 1
+    stmt = (
+        insert(Case.__table__)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(Case.__table__.c.id)
+    )
+    return session.execute(stmt).first() is not None
 
 
 def ingest(session: Session, *, items: Iterable[MentionIn | TicketIn], now: datetime) -> list[Accepted]:
@@ -50,8 +60,15 @@ def ingest(session: Session, *, items: Iterable[MentionIn | TicketIn], now: date
     for item in items:
         case_id = new_id()
         values = dict(
-            id=case_id, source=item.source, external_id=item.external_id, created_at=item.created_at,
-            received_at=now, status="new", urgency_rank=0, attempts=0, **_row(item, now),
+            id=case_id,
+            source=item.source,
+            external_id=item.external_id,
+            created_at=item.created_at,
+            received_at=now,
+            status="new",
+            urgency_rank=0,
+            attempts=0,
+            **_row(item, now),
         )
         if _insert_ignoring_duplicates(session, values):
             session.execute(

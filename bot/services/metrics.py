@@ -14,8 +14,12 @@ from bot.errors import InvalidRequest
 from bot.models import RANK_URGENCY, Case, TimelineEvent
 
 GROUPS = ("source", "category", "urgency")
-MILESTONES = {"time_to_notify": "notified", "time_to_ack": "acked", "time_to_first_reply": "replied",
-              "time_to_resolve": "resolved"}
+MILESTONES = {
+    "time_to_notify": "notified",
+    "time_to_ack": "acked",
+    "time_to_first_reply": "replied",
+    "time_to_resolve": "resolved",
+}
 
 
 def _pct(values: list[float]) -> dict[str, float | None]:
@@ -79,5 +83,9 @@ def response_times(
                 judged += 1
         row["sla_met_ratio"] = round(met / judged, 4) if judged else None
         out.append(row)
-    return {"group_by": group_by, "since": since.isoformat() if since else None,
-            "until": until.isoformat() if until else None, "groups": out}
+    return {
+        "group_by": group_by,
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "groups": out,
+    }

@@ -68,8 +68,15 @@ def claim_due(
 
 class OutboxDispatcher:
     def __init__(
-        self, *, session_factory: sessionmaker[Session], deliverers: Mapping[str, Deliverer], clock: Clock,
-        owner: str, poll_seconds: float = 0.5, max_attempts: int = 8, lease_seconds: int = 60,
+        self,
+        *,
+        session_factory: sessionmaker[Session],
+        deliverers: Mapping[str, Deliverer],
+        clock: Clock,
+        owner: str,
+        poll_seconds: float = 0.5,
+        max_attempts: int = 8,
+        lease_seconds: int = 60,
     ) -> None:
         self.session_factory, self.deliverers, self.clock, self.owner = session_factory, dict(deliverers), clock, owner
         self.poll_seconds, self.max_attempts, self.lease = poll_seconds, max_attempts, timedelta(seconds=lease_seconds)
@@ -84,9 +91,14 @@ class OutboxDispatcher:
             return 0
         with transaction(self.session_factory) as session:
             rows = claim_due(
-                session, kinds=list(self.deliverers), owner=self.owner, now=self.clock.now(), limit=limit,
+                session,
+                kinds=list(self.deliverers),
+                owner=self.owner,
+                now=self.clock.now(),
+                limit=limit,
                 lease=self.lease,
             )
+            session.flush()  # persist the claims before detaching the rows
             session.expunge_all()
         for row in rows:
             self._deliver(row)
@@ -133,8 +145,9 @@ class OutboxDispatcher:
             self._wake.clear()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="rrbot-outbox", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self._loop, name="rrbot-outbox", daemon=True)
+        thread.start()
+        self._thread = thread
 
     def stop(self) -> None:
         self._stop.set()

@@ -66,7 +66,9 @@ def _row(case: dict[str, Any], now: datetime) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def queue_page(
-    request: Request, ctx: ContextDep, session: SessionDep,
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
     rrbot_token: Annotated[str | None, Cookie()] = None,
     status: Annotated[str | None, Query()] = "new,acked,replied",
 ) -> Response:
@@ -88,7 +90,7 @@ def queue_page(
 Slack: {"on" if ctx.settings.slack_enabled else "off (escalations are kept here and in the log)"}.
 Showing {len(cases)} open cases · refreshes every 3 s · <a href="/docs">API docs</a></p>
 <table><tr><th>Urgency</th><th>Text and reasons</th><th>Category</th><th>Sentiment</th><th>Source</th><th>Status</th>
-<th>Escalation</th><th>Age</th></tr>{rows or '<tr><td colspan=8>Nothing waiting. Try <code>rrbot demo</code>.</td></tr>'}
+<th>Escalation</th><th>Age</th></tr>{rows or "<tr><td colspan=8>Nothing waiting. Try <code>rrbot demo</code>.</td></tr>"}
 </table></body></html>"""
     return HTMLResponse(body)
 

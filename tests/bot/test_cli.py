@@ -10,8 +10,9 @@ from tests.conftest import ROOT
 
 def _run(args, env_extra, **kwargs):
     env = {**os.environ, **env_extra}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, **kwargs
+    )
 
 
 def test_token_create_prints_the_token_last_and_rejects_unknown_scopes(database_url):
@@ -26,7 +27,7 @@ def test_token_create_prints_the_token_last_and_rejects_unknown_scopes(database_
 
 def test_classify_streams_json_lines_in_order(tmp_path):
     lines = [
-        {"id": "a", "text": "I love you guys"},
+        {"id": "a", "text": "I love this store, thank you so much!"},
         {"id": "b", "text": "my parcel never arrived, two weeks late", "author": {"followers": 10}},
         {"id": "c", "text": ""},
         {"id": "d", "text": "the heater caught fire"},

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -41,12 +40,24 @@ def _ready(port: int) -> bool:
 
 
 def test_kill_9_mid_stream_loses_nothing_and_classifies_once(database_url, tmp_path):
-    env = {**os.environ, "RRBOT_DATABASE_URL": database_url, "RRBOT_PLAYBOOKS_DIR": str(ROOT / "playbooks"),
-           "RRBOT_LOG_LEVEL": "WARNING"}
-    token = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "token", "create", "--name", "crash", "--scope", "ingest"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
-    ).stdout.strip().splitlines()[-1]
+    env = {
+        **os.environ,
+        "RRBOT_DATABASE_URL": database_url,
+        "RRBOT_PLAYBOOKS_DIR": str(ROOT / "playbooks"),
+        "RRBOT_LOG_LEVEL": "WARNING",
+    }
+    token = (
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "token", "create", "--name", "crash", "--scope", "ingest"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     port = _free_port()
     proc = _start(env, port, tmp_path / "serve.log")
     accepted: list[str] = []
@@ -62,15 +73,17 @@ def test_kill_9_mid_stream_loses_nothing_and_classifies_once(database_url, tmp_p
                 if r.status_code == 202:
                     accepted.append(r.json()["case_id"])
 
-    senders = [threading.Thread(target=send) for _ in range(4)]
-    for t in senders:
-        t.start()
-    wait_for(lambda: len(accepted) >= 150, timeout=30, interval=0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    stop.set()
-    for t in senders:
-        t.join()
+    senders = [threading.Thread(target=send, daemon=True) for _ in range(4)]
+    try:
+        for t in senders:
+            t.start()
+        wait_for(lambda: len(accepted) >= 100, timeout=60, interval=0.01)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        stop.set()
+        for t in senders:
+            t.join()
 
     engine = sa.create_engine(database_url)
     with engine.connect() as conn:
@@ -80,18 +93,22 @@ def test_kill_9_mid_stream_loses_nothing_and_classifies_once(database_url, tmp_p
 
     proc = _start(env, port, tmp_path / "serve.log")
     try:
+
         def all_classified() -> bool:
             with engine.connect() as conn:
                 return conn.execute(sa.text("SELECT count(*) FROM cases WHERE classified_at IS NULL")).scalar() == 0
+
         wait_for(all_classified, timeout=60, interval=0.2)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
     with engine.connect() as conn:
-        counts = conn.execute(sa.text(
-            "SELECT c.id, count(e.id) FROM cases c LEFT JOIN timeline_events e "
-            "ON e.case_id = c.id AND e.type = 'classified' GROUP BY c.id"
-        )).all()
+        counts = conn.execute(
+            sa.text(
+                "SELECT c.id, count(e.id) FROM cases c LEFT JOIN timeline_events e "
+                "ON e.case_id = c.id AND e.type = 'classified' GROUP BY c.id"
+            )
+        ).all()
     engine.dispose()
     assert len(counts) == len(stored)
     assert all(n == 1 for _, n in counts), [c for c in counts if c[1] != 1][:5]

@@ -99,7 +99,9 @@ def test_body_over_one_megabyte_is_413(app_client, admin):
 def test_wrong_content_type_is_415_and_bad_json_is_400(app_client, admin):
     response = app_client.post("/v1/mentions", content="text=hi", headers={**admin, "Content-Type": "text/plain"})
     assert response.status_code == 415
-    response = app_client.post("/v1/mentions", content="{not json", headers={**admin, "Content-Type": "application/json"})
+    response = app_client.post(
+        "/v1/mentions", content="{not json", headers={**admin, "Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert _error(response)["code"] == "invalid_json"
 

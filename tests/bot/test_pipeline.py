@@ -14,9 +14,10 @@ def _classified(client, headers, case_id):
     return wait_for(check)
 
 
-def test_urgent_safety_complaint_is_classified_and_escalated_without_slack(app_client, admin, caplog):
+def test_urgent_safety_complaint_is_classified_and_escalated_without_slack(app_client, admin):
     body = mention(
-        "@acme your phone charger caught fire on my desk and burned it, my kids could have been hurt. Calling my lawyer",
+        "@acme your phone charger caught fire on my desk and burned it, my kids could have been hurt. "
+        "Calling my lawyer",
         author={"handle": "safety_mom", "followers": 45000, "verified": True},
     )
     case_id = app_client.post("/v1/mentions", json=body, headers=admin).json()["case_id"]
@@ -62,10 +63,12 @@ def test_queue_puts_urgent_cases_first_then_oldest(app_client, admin):
 
 def test_ticket_context_vip_tier_raises_urgency(app_client, admin):
     text = "The assistant in your Bristol store was condescending and pressured me into a purchase."
-    std = app_client.post("/v1/tickets", json=ticket(text, requester={"email": "s@x.io", "tier": "standard"}),
-                          headers=admin).json()["case_id"]
-    vip = app_client.post("/v1/tickets", json=ticket(text, requester={"email": "v@x.io", "tier": "vip"}),
-                          headers=admin).json()["case_id"]
+    std = app_client.post(
+        "/v1/tickets", json=ticket(text, requester={"email": "s@x.io", "tier": "standard"}), headers=admin
+    ).json()["case_id"]
+    vip = app_client.post(
+        "/v1/tickets", json=ticket(text, requester={"email": "v@x.io", "tier": "vip"}), headers=admin
+    ).json()["case_id"]
     a = _classified(app_client, admin, std)["classification"]["urgency"]
     b = _classified(app_client, admin, vip)["classification"]["urgency"]
     assert b["score"] > a["score"]
@@ -76,7 +79,8 @@ def test_repeat_contact_from_the_same_author_is_counted(app_client, admin):
     ids = []
     for minutes in (30, 20, 10):
         body = mention(
-            "still no reply about my refund", author={"handle": "repeat_rita", "followers": 10},
+            "still no reply about my refund",
+            author={"handle": "repeat_rita", "followers": 10},
             created_at=f"2026-01-01T10:{60 - minutes:02d}:00+00:00",
         )
         ids.append(app_client.post("/v1/mentions", json=body, headers=admin).json()["case_id"])

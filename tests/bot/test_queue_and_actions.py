@@ -7,8 +7,10 @@ from tests.conftest import make_token, wait_for
 
 
 def _ingest(client, headers, n):
-    ids = [client.post("/v1/mentions", json=mention(f"order {i} is late, where is it?"), headers=headers).json()["case_id"]
-           for i in range(n)]
+    ids = [
+        client.post("/v1/mentions", json=mention(f"order {i} is late, where is it?"), headers=headers).json()["case_id"]
+        for i in range(n)
+    ]
     wait_for(lambda: all(client.get(f"/v1/cases/{i}", headers=headers).json()["classification"] for i in ids))
     return ids
 
@@ -45,8 +47,9 @@ def test_ack_reply_resolve_feedback_are_recorded_once_with_actor(app_client):
         assert app_client.post(f"/v1/cases/{case_id}/ack", headers=agent).json()["status"] == "acked"
     reply = app_client.post(f"/v1/cases/{case_id}/reply", json={"text": "Sorry! DM us", "send": True}, headers=agent)
     assert reply.json()["status"] == "replied"
-    fb = app_client.post(f"/v1/cases/{case_id}/feedback", json={"urgency": "critical", "category": "delivery_delay"},
-                         headers=agent)
+    fb = app_client.post(
+        f"/v1/cases/{case_id}/feedback", json={"urgency": "critical", "category": "delivery_delay"}, headers=agent
+    )
     assert fb.status_code == 200
     for _ in range(2):
         case = app_client.post(f"/v1/cases/{case_id}/resolve", headers=agent).json()

@@ -38,6 +38,7 @@ class AppContext:
     on_ingest: list[Any] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
     deliverers: dict[str, Any] = field(default_factory=dict)  # outbox kind -> deliverer
+    ingest_writer: Any = None  # bot.services.ingest_writer.IngestWriter, started by the lifespan
 
     def notify_ingest(self) -> None:
         for callback in self.on_ingest:

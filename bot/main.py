@@ -17,8 +17,10 @@ from bot.clock import Clock, SystemClock
 from bot.context import AppContext, ModelState
 from bot.db import create_db_engine, make_session_factory
 from bot.runtime import load_model, load_playbooks
+from bot.services.ingest_writer import IngestWriter
 from bot.services.tokens import TokenVerifier
 from bot.settings import Settings
+from bot.slack import install as slack_install
 from bot.web import pages
 from bot.workers import start_workers, stop_workers
 
@@ -38,6 +40,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate.upgrade(engine)
+        ctx.ingest_writer = IngestWriter(session_factory=factory, clock=ctx.clock, on_commit=ctx.notify_ingest)
         loader = threading.Thread(target=load_model, args=(ctx.model, settings, playbooks), daemon=True)
         loader.start()
         if settings.run_workers:
@@ -45,6 +48,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         try:
             yield
         finally:
+            ctx.ingest_writer.close()
             stop_workers(ctx)
             if ctx.model.batcher is not None:
                 ctx.model.batcher.close()
@@ -56,4 +60,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.add_middleware(errors.RequestLimits, max_body_bytes=settings.max_body_bytes)
     for module in (health, ingest, cases, classify, metrics, pages):
         app.include_router(module.router)
+    slack_install.install(app, ctx, playbooks)  # deliverers and POST /slack/events when Slack is configured
     return app

@@ -179,3 +179,82 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     owner: Mapped[str] = mapped_column(sa.String(64))
     expires_at: Mapped[datetime]
+
+
+# --- Slack (issue #4) -------------------------------------------------------------------------------------------
+
+
+class SlackCard(Base):
+    """One Slack message showing one case, or a theme of similar cases (a flood) on one card."""
+
+    __tablename__ = "slack_cards"
+    __table_args__ = (sa.Index("ix_slack_cards_theme", "channel", "playbook", "category", "created_at"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    root_case_id: Mapped[str] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(sa.String(128))
+    ts: Mapped[str] = mapped_column(sa.String(32))
+    playbook: Mapped[str | None] = mapped_column(sa.String(128))
+    category: Mapped[str | None] = mapped_column(sa.String(128))
+    mention: Mapped[str | None] = mapped_column(sa.String(64))
+    chain: Mapped[list[Any]] = mapped_column(default=list)
+    case_count: Mapped[int] = mapped_column(default=1)
+    reping_level: Mapped[int] = mapped_column(default=0)  # how many steps of the chain were pinged
+    synced_event_id: Mapped[int] = mapped_column(sa.BigInteger(), default=0)  # timeline cursor for the thread
+    created_at: Mapped[datetime]
+    last_case_at: Mapped[datetime]
+
+
+class SlackCardCase(Base):
+    """Which card shows a case (a flood card shows many)."""
+
+    __tablename__ = "slack_card_cases"
+
+    case_id: Mapped[str] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    card_id: Mapped[int] = mapped_column(sa.ForeignKey("slack_cards.id", ondelete="CASCADE"), index=True)
+    attached_at: Mapped[datetime]
+
+
+class SlackSeen(Base):
+    """Keys of Slack deliveries already handled (event ids, view submissions): retries do nothing twice."""
+
+    __tablename__ = "slack_seen"
+
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SlackAgent(Base):
+    """A Slack user as an agent: the same person in the API, the timeline and Slack."""
+
+    __tablename__ = "slack_agents"
+
+    user_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(128))
+    updated_at: Mapped[datetime]
+
+
+class SlackReminder(Base):
+    """A team-wide reminder sent from a case's card."""
+
+    __tablename__ = "slack_reminders"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    channels: Mapped[list[Any]]
+    actor: Mapped[str] = mapped_column(sa.String(128))
+    created_at: Mapped[datetime]
+
+
+class SlackReminderConfirmation(Base):
+    """A "Got it" on a reminder: one per person."""
+
+    __tablename__ = "slack_reminder_confirmations"
+
+    reminder_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("slack_reminders.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(128))
+    at: Mapped[datetime]

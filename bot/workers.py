@@ -6,7 +6,10 @@ import logging
 import threading
 
 from bot.context import AppContext
-from bot.services.classification import ClassificationWorker
+from bot.db import transaction
+from bot.scheduler import Scheduler
+from bot.services import outbox_wake
+from bot.services.classification import ClassificationWorker, release_all_claims
 from bot.services.outbox import OutboxDispatcher
 
 log = logging.getLogger(__name__)
@@ -22,6 +25,11 @@ def start_workers(ctx: AppContext, *, owner: str) -> None:
         if ctx.model.error:
             log.error("classification worker not started: %s", ctx.model.error)
             return
+        if settings.is_sqlite:
+            with transaction(ctx.session_factory) as session:
+                released = release_all_claims(session)
+            if released:
+                log.warning("released %d cases claimed before a crash", released)
         worker = ClassificationWorker(
             session_factory=ctx.session_factory, predict=ctx.model.batcher.predict, triage=ctx.model.triage,
             clock=ctx.clock, owner=owner, model_version=ctx.model.version, batch_size=settings.worker_batch_size,
@@ -37,7 +45,12 @@ def start_workers(ctx: AppContext, *, owner: str) -> None:
         session_factory=ctx.session_factory, deliverers=ctx.deliverers, clock=ctx.clock, owner=owner,
     )
     ctx.workers.append(dispatcher)
+    outbox_wake.install(ctx.session_factory, dispatcher.wake)
     dispatcher.start()
+    if settings.slack_enabled:
+        scheduler = Scheduler(ctx, owner=owner)
+        ctx.workers.append(scheduler)
+        scheduler.start()
     threading.Thread(target=start_classifier, name="rrbot-classifier-start", daemon=True).start()
 
 

@@ -1,8 +1,8 @@
 """The classifiers' error hierarchy.
 
-    ClassifierError
-    ├── ModelNotFound   (also a FileNotFoundError): the model folder or one of its files is missing
-    └── InvalidInput    (also a ValueError): a text is empty, blank or not a str
+ClassifierError
+├── ModelNotFound   (also a FileNotFoundError): the model folder or one of its files is missing
+└── InvalidInput    (also a ValueError): a text is empty, blank or not a str
 """
 
 from __future__ import annotations

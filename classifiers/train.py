@@ -30,6 +30,7 @@ from torch import nn
 from tqdm import tqdm
 
 from classifiers.data import DEFAULT_DATA_DIR, complaint_sets, sentiment_sets, urgency_sets, urgency_target
+from classifiers.evaluate import f1_binary, macro_f1, macro_recall, spearman
 from classifiers.types import SENTIMENT_LABELS
 
 log = logging.getLogger("classifiers.train")
@@ -153,31 +154,6 @@ def run_batches(model: MultiTaskModel, seqs: list[list[int]], device: torch.devi
     return {k: torch.cat(v)[inv] for k, v in chunks.items()}
 
 
-# ---------------------------------------------------------------- metrics (numpy only)
-
-
-def macro_recall(y_true: np.ndarray, y_pred: np.ndarray, n: int) -> float:
-    return float(np.mean([np.mean(y_pred[y_true == c] == c) for c in range(n) if np.any(y_true == c)]))
-
-
-def f1_binary(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    tp = float(np.sum((y_true == 1) & (y_pred == 1)))
-    fp = float(np.sum((y_true == 0) & (y_pred == 1)))
-    fn = float(np.sum((y_true == 1) & (y_pred == 0)))
-    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
-
-
-def macro_f1(y_true: np.ndarray, y_pred: np.ndarray, n: int) -> float:
-    scores = [f1_binary((y_true == c).astype(int), (y_pred == c).astype(int)) for c in range(n)]
-    return float(np.mean([s for c, s in enumerate(scores) if np.any(y_true == c) or np.any(y_pred == c)]))
-
-
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    from scipy.stats import spearmanr
-
-    return float(spearmanr(a, b).statistic)
-
-
 # ---------------------------------------------------------------- training
 
 
@@ -280,9 +256,7 @@ def train(args: argparse.Namespace) -> Path:
     model = build_model().to(device)
     heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
     enc = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
-    opt = torch.optim.AdamW(
-        [{"params": enc, "lr": args.lr}, {"params": heads, "lr": args.head_lr}], weight_decay=0.01
-    )
+    opt = torch.optim.AdamW([{"params": enc, "lr": args.lr}, {"params": heads, "lr": args.head_lr}], weight_decay=0.01)
     rng = random.Random(args.seed)
     steps_per_epoch = len(epoch_batches(examples, args.batch_size, args.upsample, random.Random(0)))
     total = steps_per_epoch * args.epochs
@@ -297,8 +271,10 @@ def train(args: argparse.Namespace) -> Path:
     best, history = -1.0, []
     for epoch in range(1, args.epochs + 1):
         model.train()
-        started, sums, n = time.time(), {}, {}
-        bar = tqdm(epoch_batches(examples, args.batch_size, args.upsample, rng), desc=f"epoch {epoch}")
+        started = time.time()
+        sums: dict[str, float] = {}
+        n: dict[str, int] = {}
+        bar = tqdm(epoch_batches(examples, args.batch_size, args.upsample, rng), desc=f"epoch {epoch}", mininterval=20)
         for batch in bar:
             task = batch[0].task
             ids, mask = collate([e.ids for e in batch], device)
@@ -321,7 +297,7 @@ def train(args: argparse.Namespace) -> Path:
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
-            sums[task] = sums.get(task, 0.0) + float(loss)
+            sums[task] = sums.get(task, 0.0) + loss.item()
             n[task] = n.get(task, 0) + 1
             bar.set_postfix({k: f"{sums[k] / n[k]:.3f}" for k in sums}, refresh=False)
         figures = validate(model, evalsets, device)
@@ -340,7 +316,8 @@ def train(args: argparse.Namespace) -> Path:
 
 
 def export(checkpoint: Path, out_dir: Path, args: argparse.Namespace) -> dict:
-    """ONNX fp32 export, int8 dynamic quantisation, agreement check, config + model card in ``out_dir``."""
+    """ONNX fp32 export, int8 dynamic per-channel quantisation, agreement check, config + model card in ``out_dir``."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from classifiers.evaluate import fp32_int8_agreement, run_eval
@@ -359,11 +336,24 @@ def export(checkpoint: Path, out_dir: Path, args: argparse.Namespace) -> dict:
     dyn = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}}
     dyn.update({n: {0: "batch"} for n in names})
     torch.onnx.export(
-        wrapper, (ids, mask), str(fp32), input_names=["input_ids", "attention_mask"], output_names=names,
-        dynamic_axes=dyn, opset_version=17, dynamo=False,
+        wrapper,
+        (ids, mask),
+        str(fp32),
+        input_names=["input_ids", "attention_mask"],
+        output_names=names,
+        dynamic_axes=dyn,
+        opset_version=17,
+        dynamo=False,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    quantize_dynamic(str(fp32), str(out_dir / "model.onnx"), weight_type=QuantType.QInt8)
+    keep = [
+        n.name
+        for n in onnx.load(str(fp32)).graph.node
+        if n.op_type == "MatMul" and any(f"layer.{i}/output/dense/MatMul" in n.name for i in args.keep_fp32_ffn)
+    ]
+    quantize_dynamic(
+        str(fp32), str(out_dir / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=keep
+    )
     tok = load_tokenizer(args.max_len)
     tok.save(str(out_dir / "tokenizer.json"))
     history = json.loads((run_dir / "history.json").read_text()) if (run_dir / "history.json").exists() else []
@@ -393,8 +383,12 @@ def export(checkpoint: Path, out_dir: Path, args: argparse.Namespace) -> dict:
     config["figures"] = figures
     (out_dir / "config.json").write_text(json.dumps(config, indent=2))
     write_model_card(out_dir, config)
-    log.info("exported %s (%.1f MB); figures %s", out_dir / "model.onnx",
-             (out_dir / "model.onnx").stat().st_size / 1e6, json.dumps(figures.get("summary", {})))
+    log.info(
+        "exported %s (%.1f MB); figures %s",
+        out_dir / "model.onnx",
+        (out_dir / "model.onnx").stat().st_size / 1e6,
+        json.dumps(figures.get("summary", {})),
+    )
     return figures
 
 
@@ -418,6 +412,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default=str(MODELS_DIR), help="where the exported artifact goes")
     p.add_argument("--run-dir", default=None, help="checkpoints and logs (default train_runs/<time>)")
     p.add_argument("--version", default=time.strftime("%Y.%m.%d-%H%M"))
+    p.add_argument(
+        "--keep-fp32-ffn",
+        type=int,
+        nargs="*",
+        default=[],
+        help="encoder layers whose FFN output MatMul stays fp32 in the int8 graph",
+    )
+    p.add_argument("--note", default="", help="free text recorded in config.json (e.g. how the run ended)")
     p.add_argument("--export-only", default=None, help="skip training, export this checkpoint")
     args = p.parse_args(argv)
     if args.run_dir is None:

@@ -9,19 +9,14 @@ from pydantic import TypeAdapter, ValidationError
 
 from bot.api.deps import ContextDep, IngestUser
 from bot.api.errors import validation_details
-from bot.db import transaction
 from bot.schemas import BatchIn, IngestResult, MentionIn, TicketIn
-from bot.services.ingest import ingest
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 MENTION = TypeAdapter(MentionIn)
 
 
 def _accept(ctx: ContextDep, item: MentionIn | TicketIn, response: Response) -> IngestResult:
-    with transaction(ctx.session_factory) as session:
-        (result,) = ingest(session, items=[item], now=ctx.clock.now())
-    if not result.duplicate:
-        ctx.notify_ingest()
+    (result,) = ctx.ingest_writer.submit([item])
     response.status_code = 200 if result.duplicate else 202
     return IngestResult(case_id=result.case_id, duplicate=result.duplicate)
 
@@ -63,10 +58,7 @@ def post_mention_batch(body: BatchIn, ctx: ContextDep, _: IngestUser) -> dict[st
                 }
             }
     if valid:
-        with transaction(ctx.session_factory) as session:
-            accepted = ingest(session, items=[m for _, m in valid], now=ctx.clock.now())
+        accepted = ctx.ingest_writer.submit([m for _, m in valid])
         for (i, _item), res in zip(valid, accepted, strict=True):
             results[i] = {"case_id": res.case_id, "duplicate": res.duplicate}
-        if any(not r.duplicate for r in accepted):
-            ctx.notify_ingest()
     return {"results": results}

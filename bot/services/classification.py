@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.db import transaction
-from bot.models import URGENCY_RANK, Case, CaseClassification, Outbox, TimelineEvent
+from bot.models import URGENCY_RANK, Case, CaseClassification, Outbox, TimelineEvent, UTCDateTime
 from classifiers import Classification, ModelScores, UrgencyContext
 from playbooks.triage import Decision, Triage, TriageInput
 
@@ -64,11 +64,22 @@ def claim(session: Session, *, owner: str, limit: int, now: datetime, lease: tim
         .values(claimed_by=owner, claimed_until=now + lease, attempts=Case.attempts + 1)
     )
     rows = session.execute(
-        sa.select(Case.id, Case.text, Case.source, Case.kind, Case.person, Case.author_key, Case.created_at, Case.subject)
+        sa.select(
+            Case.id, Case.text, Case.source, Case.kind, Case.person, Case.author_key, Case.created_at, Case.subject
+        )
         .where(Case.id.in_(ids))
         .order_by(Case.received_at)
     )
     return [Claimed(*row) for row in rows]
+
+
+def release_all_claims(session: Session) -> int:
+    """SQLite runs one worker process: claims left by a killed predecessor can be released at start."""
+    return session.execute(
+        sa.update(Case).where(Case.classified_at.is_(None), Case.claimed_by.is_not(None)).values(
+            claimed_by=None, claimed_until=None
+        )
+    ).rowcount
 
 
 def repeat_counts(session: Session, cases: list[Claimed], window: timedelta) -> dict[str, int]:
@@ -104,62 +115,138 @@ def model_text(case: Claimed) -> str:
     return f"{case.subject}. {case.text}" if case.subject else case.text
 
 
-def write_result(
-    session: Session, *, case: Claimed, owner: str, result: Classification, decision: Decision,
-    model_version: str, now: datetime,
-) -> bool:
-    """Store one case's outcome if this worker still holds it; False when someone else finished it."""
-    ack_due = case.created_at + timedelta(minutes=decision.targets.ack_minutes)
-    category_id = decision.category.id if decision.category else None
-    updated = session.execute(
-        sa.update(Case)
-        .where(Case.id == case.id, Case.claimed_by == owner, Case.classified_at.is_(None))
-        .values(
-            classified_at=now, claimed_by=None, claimed_until=None, urgency_rank=URGENCY_RANK[result.urgency.level],
-            category=category_id, playbook=decision.playbook, ack_due_at=ack_due,
+def write_results(
+    session: Session,
+    *,
+    outcomes: list[tuple[Claimed, Classification, Decision]],
+    owner: str,
+    model_version: str,
+    now: datetime,
+) -> int:
+    """Store a batch's outcomes for the cases this worker still holds; returns how many were stored.
+
+    Bulk statements (one executemany each) keep the write lock short: ingest shares it on SQLite.
+    """
+    ids = [case.id for case, _, _ in outcomes]
+    held = sa.select(Case.id).where(Case.id.in_(ids), Case.claimed_by == owner, Case.classified_at.is_(None))
+    if session.get_bind().dialect.name == "postgresql":
+        held = held.with_for_update()
+    mine = set(session.execute(held).scalars())
+    rows = [o for o in outcomes if o[0].id in mine]
+    if not rows:
+        return 0
+    cases, classifications, events = Case.__table__, CaseClassification.__table__, TimelineEvent.__table__
+    updates, stored, timeline = [], [], []
+    for case, result, decision in rows:
+        category_id = decision.category.id if decision.category else None
+        updates.append(
+            {
+                "b_id": case.id,
+                "b_rank": URGENCY_RANK[result.urgency.level],
+                "b_category": category_id,
+                "b_playbook": decision.playbook,
+                "b_due": case.created_at + timedelta(minutes=decision.targets.ack_minutes),
+            }
         )
-    ).rowcount
-    if updated != 1:
-        return False
-    data = result.to_dict()
-    if decision.category:
-        data["category"]["label"] = decision.category.name
-    session.add(
-        CaseClassification(
-            case_id=case.id, model_version=model_version, sentiment=result.sentiment_label,
-            is_complaint=result.is_complaint, urgency=result.urgency.level, urgency_score=result.urgency.score,
-            category=category_id, category_score=result.category.score, data=data, created_at=now,
+        data = result.to_dict()
+        if decision.category:
+            data["category"]["label"] = decision.category.name
+        stored.append(
+            {
+                "case_id": case.id,
+                "model_version": model_version,
+                "sentiment": result.sentiment_label,
+                "is_complaint": result.is_complaint,
+                "urgency": result.urgency.level,
+                "urgency_score": result.urgency.score,
+                "category": category_id,
+                "category_score": result.category.score,
+                "data": data,
+                "created_at": now,
+            }
         )
-    )
-    session.add(TimelineEvent(case_id=case.id, type="classified", at=now, actor="model", data={
-        "urgency": result.urgency.level, "category": category_id, "model": model_version,
-    }))
-    if decision.escalate:
-        session.add(
-            Outbox(
-                case_id=case.id, kind="escalation", channel=decision.channel, dedupe_key=f"escalation:{case.id}",
-                payload={"mention": decision.mention, "chain": list(decision.chain), "playbook": decision.playbook},
-                status="pending", next_attempt_at=now, created_at=now,
+        timeline.append(
+            {
+                "case_id": case.id,
+                "type": "classified",
+                "at": now,
+                "actor": "model",
+                "data": {"urgency": result.urgency.level, "category": category_id, "model": model_version},
+            }
+        )
+        if decision.escalate:
+            timeline.append(
+                {
+                    "case_id": case.id,
+                    "type": "escalated",
+                    "at": now,
+                    "actor": "rrbot",
+                    "data": {
+                        "channel": decision.channel,
+                        "level": result.urgency.level,
+                        "reasons": result.urgency.reasons,
+                    },
+                }
             )
-        )
-        session.add(TimelineEvent(case_id=case.id, type="escalated", at=now, actor="rrbot", data={
-            "channel": decision.channel, "level": result.urgency.level, "reasons": result.urgency.reasons,
-        }))
-        log.info(
-            "escalation %s: case %s (%s, %s) -> %s", "pending", case.id, result.urgency.level,
-            category_id or "no category", decision.channel or "no channel configured",
-            extra={"case_id": case.id},
-        )
-    return True
+            session.add(
+                Outbox(
+                    case_id=case.id,
+                    kind="escalation",
+                    channel=decision.channel,
+                    dedupe_key=f"escalation:{case.id}",
+                    payload={
+                        "mention": decision.mention,
+                        "chain": list(decision.chain),
+                        "playbook": decision.playbook,
+                    },
+                    status="pending",
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+            log.info(
+                "escalation pending: case %s (%s, %s) -> %s",
+                case.id,
+                result.urgency.level,
+                category_id or "no category",
+                decision.channel or "no channel configured",
+                extra={"case_id": case.id},
+            )
+    session.execute(
+        sa.update(cases)
+        .where(cases.c.id == sa.bindparam("b_id"))
+        .values(
+            classified_at=now,
+            claimed_by=None,
+            claimed_until=None,
+            urgency_rank=sa.bindparam("b_rank"),
+            category=sa.bindparam("b_category"),
+            playbook=sa.bindparam("b_playbook"),
+            ack_due_at=sa.bindparam("b_due", type_=UTCDateTime()),
+        ),
+        updates,
+    )
+    session.execute(sa.insert(classifications), stored)
+    session.execute(sa.insert(events), timeline)
+    return len(rows)
 
 
 class ClassificationWorker:
     """A thread that drains waiting cases; `wake()` after an ingest makes it start at once."""
 
     def __init__(
-        self, *, session_factory: sessionmaker[Session], predict: Callable[[list[str]], list[ModelScores]],
-        triage: Triage, clock: Clock, owner: str, model_version: str, batch_size: int = 64,
-        poll_seconds: float = 0.5, lease_seconds: int = 120, repeat_window_hours: int = 24,
+        self,
+        *,
+        session_factory: sessionmaker[Session],
+        predict: Callable[[list[str]], list[ModelScores]],
+        triage: Triage,
+        clock: Clock,
+        owner: str,
+        model_version: str,
+        batch_size: int = 64,
+        poll_seconds: float = 0.5,
+        lease_seconds: int = 120,
+        repeat_window_hours: int = 24,
     ) -> None:
         self.session_factory, self.predict, self.triage, self.clock = session_factory, predict, triage, clock
         self.owner, self.model_version, self.batch_size = owner, model_version, batch_size
@@ -181,15 +268,14 @@ class ClassificationWorker:
         items = [TriageInput(model_text(c), c.source, context_for(c, repeats.get(c.id, 0))) for c in cases]
         scores = self.predict([i.text for i in items])
         outcomes = self.triage.decide(items, scores)
-        done = 0
         with transaction(self.session_factory) as session:
-            now = self.clock.now()
-            for case, (result, decision) in zip(cases, outcomes, strict=True):
-                done += write_result(
-                    session, case=case, owner=self.owner, result=result, decision=decision,
-                    model_version=self.model_version, now=now,
-                )
-        return done
+            return write_results(
+                session,
+                outcomes=[(case, result, decision) for case, (result, decision) in zip(cases, outcomes, strict=True)],
+                owner=self.owner,
+                model_version=self.model_version,
+                now=self.clock.now(),
+            )
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -203,8 +289,9 @@ class ClassificationWorker:
             self._wake.clear()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="rrbot-classifier", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self._loop, name="rrbot-classifier", daemon=True)
+        thread.start()
+        self._thread = thread
 
     def stop(self) -> None:
         self._stop.set()

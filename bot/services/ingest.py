@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,29 +38,24 @@ def _row(item: MentionIn | TicketIn, now: datetime) -> dict:
     return dict(kind="ticket", text=item.body, subject=item.subject, person=person, author_key=key, extra=extra)
 
 
-def _insert_ignoring_duplicates(session: Session, values: dict) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: a row back means this call created the case."""
-    dialect = session.get_bind().dialect.name
+def _insert_statement(dialect: str) -> sa.Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(Case.__table__)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(Case.__table__.c.id)
-    )
-    return session.execute(stmt).first() is not None
+    table = Case.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=["source", "external_id"]).returning(table.c.id)
 
 
-def ingest(session: Session, *, items: Iterable[MentionIn | TicketIn], now: datetime) -> list[Accepted]:
+def ingest(session: Session, *, items: Sequence[MentionIn | TicketIn], now: datetime) -> list[Accepted]:
     """Store each item as a case with its `received` event; a known (source, external_id) is a duplicate.
 
+    One multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING id for all items: the ids that come back are
+    the cases this call created; the others already existed (or came twice in this call) and are looked up.
     Runs in the caller's transaction: the caller commits before telling the sender 202.
     """
-    results: list[Accepted] = []
-    for item in items:
-        case_id = new_id()
-        values = dict(
-            id=case_id,
+    if not items:
+        return []
+    rows = [
+        dict(
+            id=new_id(),
             source=item.source,
             external_id=item.external_id,
             created_at=item.created_at,
@@ -70,14 +65,27 @@ def ingest(session: Session, *, items: Iterable[MentionIn | TicketIn], now: date
             attempts=0,
             **_row(item, now),
         )
-        if _insert_ignoring_duplicates(session, values):
-            session.execute(
-                sa.insert(TimelineEvent).values(case_id=case_id, type="received", at=now, actor=item.source)
+        for item in items
+    ]
+    dialect = session.get_bind().dialect.name
+    created = set(session.execute(_insert_statement(dialect), rows).scalars())
+    existing: dict[tuple[str, str], str] = {}
+    missing = {(r["source"], r["external_id"]) for r in rows if r["id"] not in created}
+    if missing:
+        found = session.execute(
+            sa.select(Case.source, Case.external_id, Case.id).where(
+                sa.tuple_(Case.source, Case.external_id).in_(list(missing))
             )
-            results.append(Accepted(case_id, False))
-        else:
-            existing = session.execute(
-                sa.select(Case.id).where(Case.source == item.source, Case.external_id == item.external_id)
-            ).scalar_one()
-            results.append(Accepted(existing, True))
-    return results
+        )
+        existing = {(source, ext): case_id for source, ext, case_id in found}
+    events = [
+        {"case_id": r["id"], "type": "received", "at": now, "actor": r["source"], "data": None}
+        for r in rows
+        if r["id"] in created
+    ]
+    if events:
+        session.execute(sa.insert(TimelineEvent.__table__), events)
+    return [
+        Accepted(r["id"], False) if r["id"] in created else Accepted(existing[(r["source"], r["external_id"])], True)
+        for r in rows
+    ]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-import bot.models
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
+
+import bot.models
 
 revision = '0001'
 down_revision = None

@@ -1,0 +1,28 @@
+"""From one text's model scores and context to the Classification the service stores."""
+
+from __future__ import annotations
+
+from classifiers.matching import CategoryMatcher
+from classifiers.types import CategoryMatch, Classification, ModelScores, UrgencyContext
+from classifiers.urgency import score_urgency
+
+COMPLAINT_THRESHOLD = 0.5  # P(complaint) at or above which a text counts as a complaint
+
+
+def classify_scores(
+    scores: ModelScores,
+    text: str,
+    ctx: UrgencyContext,
+    matcher: CategoryMatcher | None = None,
+    complaint_threshold: float = COMPLAINT_THRESHOLD,
+) -> Classification:
+    category = matcher.match(scores.embedding) if matcher is not None else CategoryMatch(None, 0.0)
+    return Classification(
+        sentiment_label=scores.sentiment_label,
+        sentiment_scores=dict(scores.sentiment),
+        is_complaint=scores.complaint >= complaint_threshold,
+        complaint_score=scores.complaint,
+        urgency=score_urgency(scores, text, ctx),
+        category=category,
+        severity=scores.expected_severity,
+    )

@@ -1,0 +1,139 @@
+"""A fake Slack Web API: a real HTTP server on 127.0.0.1 that records every call (as Bolt's own tests do).
+
+Point `slack_sdk.WebClient(base_url=...)` (RRBOT_SLACK_API_URL) at `FakeSlack.url`. Failures are scripted per
+method (`fail`), and `down` answers every call 503 until it is switched off.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.failures: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = defaultdict(list)
+        self.down = False
+        self.users: dict[str, dict[str, Any]] = {}
+        self._ts = itertools.count(1)
+        self._lock = threading.Condition()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                path, _, query = self.path.partition("?")
+                method = path.rsplit("/", 1)[-1]
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                args = {k: v[0] for k, v in parse_qs(query).items()}
+                args.update(fake._parse(raw, self.headers.get("Content-Type", "")))
+                status, headers, body = fake._answer(method, args)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST  # noqa: N815
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.failures.clear()
+            self.down = False
+            self.users.clear()
+
+    @staticmethod
+    def _parse(raw: str, content_type: str) -> dict[str, Any]:
+        if "json" in content_type:
+            return json.loads(raw or "{}")
+        args: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw).items()}
+        for key in ("blocks", "view"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return args
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        headers: dict[str, str] | None = None,
+        error: str = "ratelimited",
+        times: int = 1,
+    ) -> None:
+        with self._lock:
+            self.failures[method] += [(status, headers or {}, {"ok": False, "error": error})] * times
+
+    def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        with self._lock:
+            call = {"method": method, "args": args, "at": time.monotonic()}
+            self.calls.append(call)
+            self._lock.notify_all()
+            if self.down:
+                call["failed"] = True
+                return 503, {}, {"ok": False, "error": "service_unavailable"}
+            if self.failures.get(method):
+                call["failed"] = True
+                return self.failures[method].pop(0)
+        if method == "chat.postMessage":
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            message = {"text": args.get("text")}
+            return 200, {}, {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
+        if method == "chat.update":
+            return 200, {}, {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "auth.test":
+            return 200, {}, {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "rrbot"}
+        if method == "users.info":
+            uid = args.get("user")
+            user = self.users.get(uid) or {
+                "id": uid,
+                "name": uid.lower(),
+                "real_name": f"Real {uid}",
+                "profile": {"display_name": f"Name {uid}"},
+            }
+            return 200, {}, {"ok": True, "user": user}
+        if method.startswith("views."):
+            return 200, {}, {"ok": True, "view": {"id": "V1"}}
+        return 200, {}, {"ok": True}
+
+    def ok_calls(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [c for c in self.calls if c["method"] == method and not c.get("failed")]
+
+    def wait(self, method: str, count: int = 1, timeout: float = 15.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self.calls if c["method"] == method and not c.get("failed")]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{method} called {len(found)} times, expected {count}")
+                self._lock.wait(left)

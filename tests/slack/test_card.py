@@ -1,0 +1,79 @@
+"""The escalation card: what it shows, within Slack's limits, posted through the outbox."""
+
+from __future__ import annotations
+
+import json
+
+from tests.slack.conftest import seed, wait_posted
+
+
+def _texts(blocks):
+    out = []
+    for b in blocks:
+        if "text" in b:
+            out.append(b["text"]["text"] if isinstance(b["text"], dict) else b["text"])
+        out += [f["text"] for f in b.get("fields", [])]
+        out += [e.get("text", "") for e in b.get("elements", []) if isinstance(e.get("text"), str)]
+    return "\n".join(out)
+
+
+def test_card_shows_everything_needed_to_answer(slack_client, fake_slack):
+    case_id = seed(slack_client, "the salesperson at your store was so pushy I walked out <b>&")
+    post = fake_slack.wait("chat.postMessage")[0]["args"]
+    assert post["channel"] == "C0STORES"
+    text = _texts(post["blocks"])
+    assert "<!subteam^S0STOREOPS>" in text  # the owner is mentioned
+    assert "HIGH · Pushy or rude store staff" in text
+    assert "large reach (12,000 followers)" in text and "verified author" in text  # urgency reasons
+    assert "*Jane* (@jane_doe)" in text and "12,000 followers" in text
+    assert "<https://x.com/jane/status/1|original>" in text
+    assert "&lt;b&gt;&amp;" in text  # the customer's text cannot inject mentions or links
+    assert "negative (0.93)" in text and "yes (0.97)" in text and "Pushy or rude store staff (0.72)" in text
+    assert "*Similar in the last 24 h*\n0" in text
+    assert "acknowledge within 15 min" in text and "<!date^" in text
+    suggestions = [b for b in post["blocks"] if b.get("block_id", "").startswith("suggestion_")]
+    assert 2 <= len(suggestions) <= 3
+    assert "{name}" not in text and "Hi Jane" in text and f"RR-{case_id[:8].upper()}" in text
+    actions = next(b for b in post["blocks"] if b["type"] == "actions")
+    assert [e["action_id"] for e in actions["elements"]] == [
+        "case_ack",
+        "case_reply",
+        "case_remind",
+        "case_resolve",
+        "case_snooze",
+        "case_wrong",
+    ]
+
+    case = wait_posted(slack_client, case_id)
+    assert case["escalation"]["channel"] == "C0STORES" and case["escalation"]["ts"]
+    notified = [e for e in case["timeline"] if e["type"] == "notified"]
+    assert notified and notified[0]["data"] == {"channel": "C0STORES", "ts": case["escalation"]["ts"]}
+
+
+def test_card_stays_within_slack_limits_for_huge_text(slack_client, fake_slack):
+    person = {"handle": "h" * 200, "name": "N" * 500, "followers": 10**9}
+    seed(slack_client, "pushy staff " * 900, person=person)  # ~10,000 characters
+    post = fake_slack.wait("chat.postMessage")[0]["args"]
+    blocks = post["blocks"]
+    assert len(blocks) <= 50 and len(json.dumps(blocks)) <= 12000
+    for block in blocks:
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+        if block["type"] == "section":
+            assert len(block.get("text", {}).get("text", "")) <= 3000
+            assert all(len(f["text"]) <= 2000 for f in block.get("fields", []))
+        for element in block.get("elements", []):
+            if element.get("type") == "button":
+                assert len(element["text"]["text"]) <= 75 and len(element["value"]) <= 2000
+    quote = next(b for b in blocks if b.get("block_id") == "text")["text"]["text"]
+    assert len(quote) <= 1502 and quote.endswith("…")
+    assert len(post["text"]) <= 300
+
+
+def test_similar_cases_in_last_day_are_counted(slack_client, fake_slack):
+    seed(slack_client, "rude cashier at the checkout")
+    fake_slack.wait("chat.postMessage")
+    case_id = seed(slack_client, "the sales assistant kept pressuring me to buy the extended warranty")
+    posts = fake_slack.wait("chat.postMessage", 2)
+    assert "*Similar in the last 24 h*\n1" in _texts(posts[1]["args"]["blocks"])
+    assert wait_posted(slack_client, case_id)["escalation"]["status"] == "posted"

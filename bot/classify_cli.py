@@ -25,7 +25,8 @@ def _parse(line: str, number: int) -> tuple[Any, TriageInput | None, str | None]
     text = obj.get("text")
     if not isinstance(text, str) or not text.strip():
         return obj.get("id"), None, f"line {number}: 'text' must be a non-empty string"
-    author = obj.get("author") if isinstance(obj.get("author"), dict) else {}
+    raw_author = obj.get("author")
+    author: dict[str, Any] = raw_author if isinstance(raw_author, dict) else {}
     followers = author.get("followers")
     ctx = UrgencyContext(
         followers=followers if isinstance(followers, int) else None,

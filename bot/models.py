@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -42,6 +42,11 @@ def new_id() -> str:
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+def table_of(model: type[Base]) -> sa.Table:
+    """The Core table of a mapped class (typed, for bulk statements)."""
+    return cast(sa.Table, model.__table__)
 
 
 class Case(Base):

@@ -11,6 +11,7 @@ from bot.scheduler import Scheduler
 from bot.services import outbox_wake
 from bot.services.classification import ClassificationWorker, release_all_claims
 from bot.services.outbox import OutboxDispatcher
+from bot.services.outbox import release_claims as release_outbox_claims
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,11 @@ def start_workers(ctx: AppContext, *, owner: str) -> None:
         worker.start()
         worker.wake()
 
+    if settings.is_sqlite:
+        with transaction(ctx.session_factory) as session:
+            released = release_outbox_claims(session)
+        if released:
+            log.warning("released %d outbox rows claimed before a crash", released)
     dispatcher = OutboxDispatcher(
         session_factory=ctx.session_factory, deliverers=ctx.deliverers, clock=ctx.clock, owner=owner,
     )

@@ -39,10 +39,10 @@ class Triage:
         self.default_channel = default_channel
         self.matchers: dict[str, CategoryMatcher] = {}
         for book in self.playbooks:
-            kwargs = {"threshold": book.category_threshold} if book.category_threshold else {}
-            self.matchers[book.business] = CategoryMatcher(
-                engine, {c.id: c.examples for c in book.categories}, **kwargs
-            )
+            examples = {c.id: c.examples for c in book.categories}
+            threshold = book.category_threshold
+            matcher = CategoryMatcher(engine, examples, threshold=threshold) if threshold else None
+            self.matchers[book.business] = matcher or CategoryMatcher(engine, examples)
 
     def playbook_for(self, source: str, text: str) -> Playbook | None:
         return next((b for b in self.playbooks if b.applies_to(source, text)), None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,7 +27,7 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+def validation_details(errors: Sequence[Any]) -> list[dict[str, str]]:
     return [{"field": _field(tuple(e.get("loc", ()))), "reason": e.get("msg", "invalid")} for e in errors]
 
 

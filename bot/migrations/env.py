@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 
 from bot.models import Base
@@ -15,7 +17,7 @@ def run_migrations_online() -> None:
     if connectable is None:
         from bot.db import create_db_engine
 
-        engine = create_db_engine(config.get_main_option("sqlalchemy.url"))
+        engine = create_db_engine(config.get_main_option("sqlalchemy.url") or "")
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()
@@ -23,7 +25,7 @@ def run_migrations_online() -> None:
         _run(connectable)
 
 
-def _run(connection: object) -> None:
+def _run(connection: Any) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from bot.models import SlackCard, SlackCardCase, TimelineEvent
 from bot.services import slack_cards
 
 QUIET = {"received", "classified", "escalated", "notified", "sla_breached", "reminder_confirmed"}
+GROUPED = {"acked", "resolved", "snoozed"}  # on a theme card one click can act on hundreds of cases
 MAX_EVENTS = 20
 
 
@@ -48,18 +50,36 @@ def sync(session: Session, *, now: datetime, card_ids: Iterable[int] | None = No
         if not events:
             continue
         card.synced_event_id = events[-1].id
-        shown = [e for e in events if e.type not in QUIET][-MAX_EVENTS:]
+        shown = _collapse([e for e in events if e.type not in QUIET])[-MAX_EVENTS:]
         if shown:
-            payload = {
-                "events": [
-                    {"case_id": e.case_id, "type": e.type, "at": e.at.isoformat(), "actor": e.actor, "data": e.data}
-                    for e in shown
-                ]
-            }
+            payload = {"events": shown}
             slack_cards.post_in_thread(session, card=card, key=f"events:{events[-1].id}", payload=payload, now=now)
         slack_cards.request_update(session, card=card, now=now)
         changed += 1
     return changed
+
+
+def _collapse(events: list[TimelineEvent]) -> list[dict[str, Any]]:
+    """One line per (type, actor) for the same action on many cases, with their count."""
+    out: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for e in events:
+        key = (e.type, e.actor)
+        if e.type in GROUPED and key in seen:
+            seen[key]["count"] += 1
+            continue
+        item = {
+            "case_id": e.case_id,
+            "type": e.type,
+            "at": e.at.isoformat(),
+            "actor": e.actor,
+            "data": e.data,
+            "count": 1,
+        }
+        out.append(item)
+        if e.type in GROUPED:
+            seen[key] = item
+    return out
 
 
 def sync_case(session: Session, *, case_id: str, now: datetime) -> None:

@@ -14,14 +14,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.db import transaction
-from bot.models import URGENCY_RANK, Case, CaseClassification, Outbox, TimelineEvent, UTCDateTime
+from bot.models import URGENCY_RANK, Case, CaseClassification, Outbox, TimelineEvent, UTCDateTime, table_of
 from classifiers import Classification, ModelScores, UrgencyContext
 from playbooks.triage import Decision, Triage, TriageInput
 
@@ -75,11 +75,12 @@ def claim(session: Session, *, owner: str, limit: int, now: datetime, lease: tim
 
 def release_all_claims(session: Session) -> int:
     """SQLite runs one worker process: claims left by a killed predecessor can be released at start."""
-    return session.execute(
+    result = session.execute(
         sa.update(Case).where(Case.classified_at.is_(None), Case.claimed_by.is_not(None)).values(
             claimed_by=None, claimed_until=None
         )
-    ).rowcount
+    )
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 def repeat_counts(session: Session, cases: list[Claimed], window: timedelta) -> dict[str, int]:
@@ -93,7 +94,8 @@ def repeat_counts(session: Session, cases: list[Claimed], window: timedelta) -> 
     )
     by_author: dict[str, list[datetime]] = defaultdict(list)
     for key, created in rows:
-        by_author[key].append(created)
+        if key:
+            by_author[key].append(created)
     return {
         c.id: sum(1 for t in by_author.get(c.author_key or "", []) if c.created_at - window <= t < c.created_at)
         for c in cases
@@ -135,7 +137,7 @@ def write_results(
     rows = [o for o in outcomes if o[0].id in mine]
     if not rows:
         return 0
-    cases, classifications, events = Case.__table__, CaseClassification.__table__, TimelineEvent.__table__
+    cases, classifications, events = table_of(Case), table_of(CaseClassification), table_of(TimelineEvent)
     updates, stored, timeline = [], [], []
     for case, result, decision in rows:
         category_id = decision.category.id if decision.category else None

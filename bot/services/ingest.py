@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.models import Case, TimelineEvent, new_id
+from bot.models import Case, TimelineEvent, new_id, table_of
 from bot.schemas import MentionIn, TicketIn
 
 
@@ -40,7 +40,7 @@ def _row(item: MentionIn | TicketIn, now: datetime) -> dict:
 
 def _insert_statement(dialect: str) -> sa.Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = Case.__table__
+    table = table_of(Case)
     return insert(table).on_conflict_do_nothing(index_elements=["source", "external_id"]).returning(table.c.id)
 
 
@@ -84,7 +84,7 @@ def ingest(session: Session, *, items: Sequence[MentionIn | TicketIn], now: date
         if r["id"] in created
     ]
     if events:
-        session.execute(sa.insert(TimelineEvent.__table__), events)
+        session.execute(sa.insert(table_of(TimelineEvent)), events)
     return [
         Accepted(r["id"], False) if r["id"] in created else Accepted(existing[(r["source"], r["external_id"])], True)
         for r in rows

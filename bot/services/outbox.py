@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -64,6 +64,16 @@ def claim_due(
     for row in rows:
         row.claimed_by, row.claimed_until = owner, now + lease
     return rows
+
+
+def release_claims(session: Session) -> int:
+    """SQLite runs one dispatcher: rows a killed predecessor had claimed go back to the queue at start."""
+    result = session.execute(
+        sa.update(Outbox)
+        .where(Outbox.status == "pending", Outbox.claimed_by.is_not(None))
+        .values(claimed_by=None, claimed_until=None)
+    )
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 class OutboxDispatcher:

@@ -49,7 +49,9 @@ def _event_line(event: dict[str, Any], with_ref: bool) -> str:
         text = f"Snoozed by {actor}"
     else:
         text = f"{escape(type_)} by {actor}"
-    prefix = f"{case_ref(event['case_id'])} · " if with_ref else ""
+    if event.get("count", 1) > 1:
+        text += f" ({event['count']} cases)"
+    prefix = f"{case_ref(event['case_id'])} · " if with_ref and event.get("count", 1) == 1 else ""
     return f"{ICONS.get(type_, ':small_blue_diamond:')} {at} {prefix}{text}"
 
 

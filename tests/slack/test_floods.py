@@ -4,7 +4,7 @@ still in the queue; distinct complaints keep their own cards."""
 from __future__ import annotations
 
 from tests.conftest import wait_for
-from tests.slack.conftest import case_json, kick, seed, wait_posted
+from tests.slack.conftest import case_json, click, kick, seed, wait_posted
 
 VIRAL = "@acme your charger caught fire and burned my desk, dangerous product #{}"
 
@@ -43,6 +43,13 @@ def test_a_flood_of_similar_complaints_shares_one_card(slack_client, fake_slack,
     update = wait_for(updated_with_all)
     assert update["ts"] == ts and "30 similar: Product safety" in str(update["blocks"])
     assert len(fake_slack.ok_calls("chat.update")) < 10  # coalesced, not one update per case
+
+    click(slack_client, "case_ack", first)  # the leader takes the whole theme
+    wait_for(lambda: all(case_json(slack_client, i)["status"] == "acked" for i in [first, *ids]))
+    thread = wait_for(
+        lambda: [c["args"] for c in fake_slack.ok_calls("chat.postMessage") if c["args"].get("thread_ts")]
+    )
+    assert "Acknowledged by slack:U123 (Name U123) (30 cases)" in thread[0]["text"]
 
 
 def test_distinct_complaints_of_one_category_keep_their_own_cards(slack_client, fake_slack):

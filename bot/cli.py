@@ -16,6 +16,9 @@ def _setup_logging(settings: Settings) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # client libraries log every request at INFO (with URLs); keep that for DEBUG runs
+    for noisy in ("httpx", "httpcore", "slack_sdk", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -138,3 +138,15 @@ def test_health_and_readiness(app_client):
     assert ready.status_code == 200
     assert ready.json()["components"]["database"]["status"] == "ok"
     assert ready.json()["components"]["model"]["status"] == "ok"
+
+
+def test_concurrent_duplicate_deliveries_create_one_case(app_client, admin):
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = mention("my parcel is two weeks late")
+    with ThreadPoolExecutor(16) as pool:
+        responses = list(pool.map(lambda _: app_client.post("/v1/mentions", json=body, headers=admin), range(32)))
+    assert sorted(r.status_code for r in responses) == [200] * 31 + [202]
+    assert len({r.json()["case_id"] for r in responses}) == 1
+    items = app_client.get("/v1/cases", headers=admin).json()["items"]
+    assert [c["external_id"] for c in items] == [body["external_id"]]

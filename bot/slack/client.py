@@ -42,12 +42,17 @@ def _token(settings: Settings) -> str:
     return settings.slack_bot_token.get_secret_value()
 
 
+def _base_url(settings: Settings) -> str:
+    url = settings.slack_api_url
+    return url if url.endswith("/") else url + "/"  # slack_sdk appends the method name as is
+
+
 def web_client(settings: Settings) -> WebClient:
-    return WebClient(token=_token(settings), base_url=settings.slack_api_url, timeout=TIMEOUT_SECONDS)
+    return WebClient(token=_token(settings), base_url=_base_url(settings), timeout=TIMEOUT_SECONDS)
 
 
 def async_web_client(settings: Settings) -> AsyncWebClient:
-    return AsyncWebClient(token=_token(settings), base_url=settings.slack_api_url, timeout=TIMEOUT_SECONDS)
+    return AsyncWebClient(token=_token(settings), base_url=_base_url(settings), timeout=TIMEOUT_SECONDS)
 
 
 def call(method: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:

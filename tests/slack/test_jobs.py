@@ -76,3 +76,11 @@ def test_scheduler_defines_fixed_jobs_and_one_replica_runs_each_tick(slack_clien
     for owner in ("replica-a", "replica-b"):
         run_leased(ctx, name="tick", owner=owner, ttl_seconds=30, work=lambda session, now, o=owner: ran.append(o))
     assert ran == ["replica-a"]
+
+
+def test_without_slack_credentials_nothing_slack_is_installed(make_settings):
+    from bot.main import create_app
+
+    app = create_app(make_settings())
+    assert app.state.ctx.deliverers == {}
+    assert "/slack/events" not in {getattr(route, "path", None) for route in app.routes}

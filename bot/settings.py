@@ -19,11 +19,11 @@ class Settings(BaseSettings):
     # Model
     model_dir: Path | None = None  # None: the model shipped in classifiers/models/
     model_threads: int = Field(default=2, ge=1, le=64)
-    model_max_batch: int = Field(default=64, ge=1, le=1024)
+    model_max_batch: int = Field(default=256, ge=1, le=1024)
 
     # Workers
     run_workers: bool = True  # classification worker, outbox dispatcher and scheduler in this process
-    worker_batch_size: int = Field(default=64, ge=1, le=1000)
+    worker_batch_size: int = Field(default=256, ge=1, le=1000)  # a backlog drains in big length-sorted batches
     worker_poll_seconds: float = Field(default=0.5, gt=0)
     claim_seconds: int = Field(default=15, ge=2)  # how long a claimed row stays with one worker
     repeat_window_hours: int = 24

@@ -56,7 +56,7 @@ class Engine:
         tokenizer_json: str,
         config: dict[str, Any],
         model_path: Path,
-        batch_size: int = 64,
+        batch_size: int = 16,  # length-sorted chunks of 16 pad little: 616 vs 370 texts/s at 64 (2 cores)
     ) -> None:
         self._session = session
         self._tokenizer_json = tokenizer_json
@@ -81,6 +81,8 @@ class Engine:
             options = ort.SessionOptions()
             options.intra_op_num_threads = max(1, int(threads))
             options.inter_op_num_threads = 1
+            # no busy-waiting between ops: the API threads share these cores
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             session = ort.InferenceSession(
                 str(folder / "model.onnx"), sess_options=options, providers=["CPUExecutionProvider"]

@@ -34,7 +34,7 @@ from classifiers.data import (
     urgency_sets,
     urgency_target,
 )
-from classifiers.matching import CategoryMatcher
+from classifiers.matching import DEFAULT_THRESHOLD, CategoryMatcher
 from classifiers.runtime import Engine
 from classifiers.types import SENTIMENT_LABELS, UrgencyContext
 from classifiers.urgency import score_urgency
@@ -221,9 +221,12 @@ def tune_threshold(train: dict[str, list[str]], engine: Engine, shots: int = 10,
         pred = np.where(best >= thr, np.array(matcher.names, dtype=object)[best_idx], None)
         accs.append(float(np.mean(pred == truth_arr)))
     i = int(np.argmax(accs))
+    at_default = np.where(best >= DEFAULT_THRESHOLD, np.array(matcher.names, dtype=object)[best_idx], None)
     return {
         "best": float(grid[i]),
         "accuracy_at_best": accs[i],
+        "default": DEFAULT_THRESHOLD,
+        "accuracy_at_default": float(np.mean(at_default == truth_arr)),
         "accuracy_without_threshold": float(np.mean(np.array(matcher.names, dtype=object)[best_idx] == truth_arr)),
     }
 
@@ -309,7 +312,8 @@ def format_report(result: dict[str, Any]) -> str:
         t = b["threshold"]
         lines.append(
             f"  'none' threshold tuned on train: {t['best']:.2f} (accuracy with out-of-scope "
-            f"{t['accuracy_at_best']:.3f} vs {t['accuracy_without_threshold']:.3f} without)"
+            f"{t['accuracy_at_best']:.3f}, at the default {t['default']:.2f}: {t['accuracy_at_default']:.3f}, "
+            f"without: {t['accuracy_without_threshold']:.3f})"
         )
     return "\n".join(lines)
 

@@ -254,6 +254,9 @@ def train(args: argparse.Namespace) -> Path:
 
     teacher = teacher_table(examples, device) if args.distill > 0 else None
     model = build_model().to(device)
+    if args.init_from:  # continue from an earlier run's checkpoint (e.g. one more epoch at a lower rate)
+        model.load_state_dict(torch.load(args.init_from, map_location="cpu"))
+        log.info("initialised from %s", args.init_from)
     heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
     enc = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
     opt = torch.optim.AdamW([{"params": enc, "lr": args.lr}, {"params": heads, "lr": args.head_lr}], weight_decay=0.01)
@@ -421,6 +424,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--note", default="", help="free text recorded in config.json (e.g. how the run ended)")
     p.add_argument("--export-only", default=None, help="skip training, export this checkpoint")
+    p.add_argument("--init-from", default=None, help="start training from this checkpoint instead of the base")
     args = p.parse_args(argv)
     if args.run_dir is None:
         args.run_dir = str(Path(__file__).resolve().parents[1] / "train_runs" / time.strftime("%Y%m%d-%H%M%S"))

@@ -29,7 +29,7 @@ def matcher(engine: Engine) -> CategoryMatcher:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("the guy at the shop kept pushing me to sign up for a credit card", "pushy_sales"),
+        ("the salesman kept pressuring me to buy insurance I did not want", "pushy_sales"),
         ("sales assistant was so aggressive I walked out", "pushy_sales"),
         ("still waiting for my order, tracking hasn't moved in 5 days", "late_delivery"),
         ("my parcel is late again", "late_delivery"),
@@ -40,8 +40,11 @@ def test_match_picks_the_right_category(engine: Engine, matcher: CategoryMatcher
     assert got.name == expected, got
 
 
-def test_unrelated_text_matches_nothing(engine: Engine, matcher: CategoryMatcher) -> None:
-    got = matcher.match(engine.embed(["what a beautiful sunset over the lake tonight"])[0])
+@pytest.mark.parametrize(
+    "text", ["what a beautiful sunset over the lake tonight", "my card was charged twice", "the app crashes on login"]
+)
+def test_unrelated_text_matches_nothing(engine: Engine, matcher: CategoryMatcher, text: str) -> None:
+    got = matcher.match(engine.embed([text])[0])
     assert got.name is None and got.score < matcher.threshold
 
 

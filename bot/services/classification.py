@@ -9,7 +9,6 @@ case gets exactly one `classified` event.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.db import transaction
 from bot.models import URGENCY_RANK, Case, CaseClassification, Outbox, TimelineEvent, UTCDateTime, table_of
+from bot.services.polling import PollingWorker
 from classifiers import Classification, ModelScores, UrgencyContext
 from playbooks.triage import Decision, Triage, TriageInput
 
@@ -236,8 +236,10 @@ def write_results(
     return len(rows)
 
 
-class ClassificationWorker:
+class ClassificationWorker(PollingWorker):
     """A thread that drains waiting cases; `wake()` after an ingest makes it start at once."""
+
+    thread_name = "rrbot-classifier"
 
     def __init__(
         self,
@@ -255,13 +257,9 @@ class ClassificationWorker:
     ) -> None:
         self.session_factory, self.predict, self.triage, self.clock = session_factory, predict, triage, clock
         self.owner, self.model_version, self.batch_size = owner, model_version, batch_size
-        self.poll_seconds, self.lease = poll_seconds, timedelta(seconds=lease_seconds)
+        super().__init__(poll_seconds=poll_seconds)
+        self.lease = timedelta(seconds=lease_seconds)
         self.window = timedelta(hours=repeat_window_hours)
-        self._wake, self._stop = threading.Event(), threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def wake(self) -> None:
-        self._wake.set()
 
     def run_once(self) -> int:
         """Claim, classify and store one batch; returns how many cases were finished."""
@@ -281,25 +279,3 @@ class ClassificationWorker:
                 model_version=self.model_version,
                 now=self.clock.now(),
             )
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                if self.run_once():
-                    continue
-            except Exception:  # keep the worker alive; the lease returns the cases to the queue
-                log.exception("classification batch failed")
-                self._stop.wait(1.0)
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
-
-    def start(self) -> None:
-        thread = threading.Thread(target=self._loop, name="rrbot-classifier", daemon=True)
-        thread.start()
-        self._thread = thread
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(timeout=10)

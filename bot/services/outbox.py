@@ -9,7 +9,6 @@ exponential backoff, `RetryLater` honours a platform's Retry-After, and after `m
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.db import transaction
 from bot.models import Outbox
+from bot.services.polling import PollingWorker
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,9 @@ def release_claims(session: Session) -> int:
     return cast(sa.CursorResult[Any], result).rowcount
 
 
-class OutboxDispatcher:
+class OutboxDispatcher(PollingWorker):
+    thread_name = "rrbot-outbox"
+
     def __init__(
         self,
         *,
@@ -89,12 +91,8 @@ class OutboxDispatcher:
         lease_seconds: int = 60,
     ) -> None:
         self.session_factory, self.deliverers, self.clock, self.owner = session_factory, dict(deliverers), clock, owner
-        self.poll_seconds, self.max_attempts, self.lease = poll_seconds, max_attempts, timedelta(seconds=lease_seconds)
-        self._wake, self._stop = threading.Event(), threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def wake(self) -> None:
-        self._wake.set()
+        super().__init__(poll_seconds=poll_seconds)
+        self.max_attempts, self.lease = max_attempts, timedelta(seconds=lease_seconds)
 
     def run_once(self, limit: int = 20) -> int:
         if not self.deliverers:
@@ -142,25 +140,3 @@ class OutboxDispatcher:
                 current.next_attempt_at = retry_at
             if status == "failed":
                 log.error("outbox %s (%s) failed after %d attempts: %s", row.id, row.kind, current.attempts, error)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                if self.run_once():
-                    continue
-            except Exception:
-                log.exception("outbox dispatch failed")
-                self._stop.wait(1.0)
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
-
-    def start(self) -> None:
-        thread = threading.Thread(target=self._loop, name="rrbot-outbox", daemon=True)
-        thread.start()
-        self._thread = thread
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread:
-            self._thread.join(timeout=10)

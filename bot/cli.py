@@ -143,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("classify", help="classify JSON lines (stdin to stdout by default)")
     p.add_argument("--input", type=Path)
     p.add_argument("--output", type=Path)
-    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--batch-size", type=int, default=512, help="lines per model batch (memory stays bounded)")
     p.set_defaults(func=cmd_classify)
 
     p = sub.add_parser("eval", help="evaluate the shipped model on ../shared/data")

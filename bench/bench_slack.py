@@ -108,7 +108,7 @@ def start_server(db_url: str, fake: FakeSlack, port: int, workdir: Path) -> subp
     env = {
         **os.environ,
         "RRBOT_DATABASE_URL": db_url,
-        "SLACK_BOT_TOKEN": "xoxb-test-bench",
+        "SLACK_BOT_TOKEN": "fake-bot-token-for-the-bench",  # the fake Slack server accepts any token
         "SLACK_SIGNING_SECRET": "bench-signing-secret",
         "RRBOT_SLACK_API_URL": fake.url,
         "RRBOT_ESCALATION_CHANNEL": "C0FALLBACK",

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.models import Case, SlackCard, SlackCardCase, SlackReminder, SlackReminderConfirmation, TimelineEvent
-from bot.services.suggestions import Suggestion, case_ref, suggest
+from bot.services.suggestions import Suggestion, case_ref, suggest_for_case
 from playbooks.schema import Playbook
 
 EXAMPLES = 3
@@ -106,14 +106,7 @@ def build(
         mention=card.mention if card else mention,
         ack_minutes=targets.ack_minutes if targets else None,
         similar_24h=similar_count(session, case, now=now),
-        suggestions=suggest(
-            book=book,
-            category=category,
-            person=case.person or {},
-            case_id=case.id,
-            text=case.text,
-            source=case.source,
-        ),
+        suggestions=suggest_for_case(case, book=book, category=category),
         acked_by=_last_actor(session, case.id, "acked") if case.acked_at else None,
         resolved_by=_last_actor(session, case.id, "resolved") if case.status == "resolved" else None,
         reping_level=card.reping_level if card else 0,

@@ -69,3 +69,10 @@ def suggest(
         scored.append((Suggestion(filled, _score(filled, template, text, source)), position))
     scored.sort(key=lambda item: (-item[0].score, item[1]))
     return [s for s, _ in scored[:limit]]
+
+
+def suggest_for_case(case: Any, *, book: Playbook | None, category: Category | None) -> list[Suggestion]:
+    """`suggest` for a stored case (the card and the Reply modal show the same ranking)."""
+    return suggest(
+        book=book, category=category, person=case.person or {}, case_id=case.id, text=case.text, source=case.source
+    )

@@ -15,7 +15,7 @@ from bot.db import transaction
 from bot.models import Case, SlackCardCase
 from bot.services import actions, agents, card_sync, queue_summary, reminders, seen, slack_cards, snooze
 from bot.services.cases import get_case
-from bot.services.suggestions import case_ref, suggest
+from bot.services.suggestions import case_ref, suggest_for_case
 from bot.slack import modals
 from bot.slack.messages import summary_blocks
 from playbooks.schema import Playbook
@@ -93,14 +93,7 @@ class Flows:
         with transaction(self.session_factory) as session:
             case = get_case(session, case_id)
             book, category = self._book_category(case)
-            options = suggest(
-                book=book,
-                category=category,
-                person=case.person or {},
-                case_id=case.id,
-                text=case.text,
-                source=case.source,
-            )
+            options = suggest_for_case(case, book=book, category=category)
             text = options[min(index, len(options) - 1)].text if options else ""
             return modals.reply_modal(case_id=case.id, ref=case_ref(case.id), text=text)
 

@@ -64,6 +64,7 @@ def bench_onnx(threads: int, n: int) -> dict:
         for f in futures:
             f.result()
         through_batcher = n / (time.perf_counter() - started)
+    triage_rate, risk_kb = triage_throughput(engine, texts)
     return {
         "side": "onnx int8 (classifiers.Engine)",
         "model": engine.info["version"],
@@ -74,9 +75,29 @@ def bench_onnx(threads: int, n: int) -> dict:
         "batcher_texts_per_s": round(through_batcher, 1),
         "batcher_single_median_ms": round(1000 * statistics.median(lat), 2),
         "batcher_single_p90_ms": round(1000 * statistics.quantiles(lat, n=10)[-1], 2),
+        "with_triage_texts_per_s": triage_rate,
+        "risk_head_kb": risk_kb,
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "n": n,
     }
+
+
+def triage_throughput(engine, texts: list[str]) -> tuple[float, float]:  # noqa: ANN001
+    """What `rrbot classify` does per batch: the model, then risks (long texts window by window), categories,
+    urgency and the playbook decision."""
+    from classifiers.risk import MODELS_DIR, WEIGHTS_FILE
+    from classifiers.types import UrgencyContext
+    from playbooks.loader import load_dir
+    from playbooks.triage import Triage, TriageInput
+
+    triage = Triage(engine, load_dir(ROOT / "playbooks"))
+    items = [TriageInput(t, "x", UrgencyContext()) for t in texts]
+    started = time.perf_counter()
+    for start in range(0, len(items), 512):
+        chunk = items[start : start + 512]
+        triage.decide(chunk, engine.predict([i.text for i in chunk]))
+    rate = round(len(items) / (time.perf_counter() - started), 1)
+    return rate, round((MODELS_DIR / WEIGHTS_FILE).stat().st_size / 1024, 1)
 
 
 def bench_pipeline(threads: int, n: int) -> dict:
@@ -116,6 +137,7 @@ def bench_pipeline(threads: int, n: int) -> dict:
 def write_results(path: Path, onnx: dict, pipe: dict, command: str) -> None:
     ratio = onnx["batched_texts_per_s"] / pipe["batched_texts_per_s"]
     ratio1 = onnx["bs1_texts_per_s"] / pipe["bs1_texts_per_s"]
+    ratio_triage = onnx["with_triage_texts_per_s"] / pipe["batched_texts_per_s"]
     lines = [
         "# Classifier benchmark",
         "",
@@ -130,13 +152,15 @@ def write_results(path: Path, onnx: dict, pipe: dict, command: str) -> None:
         f"| batched throughput (texts/s, batch 64) | {onnx['batched_texts_per_s']} | "
         f"{pipe['batched_texts_per_s']} | {ratio:.1f}x |",
         f"| one text at a time (texts/s) | {onnx['bs1_texts_per_s']} | {pipe['bs1_texts_per_s']} | {ratio1:.1f}x |",
+        f"| `rrbot classify` path: model + risk head + categories + urgency (texts/s, batches of 512) | "
+        f"{onnx['with_triage_texts_per_s']} | {pipe['batched_texts_per_s']} | {ratio_triage:.1f}x |",
         f"| peak RSS of the process (MB) | {onnx['peak_rss_mb']} | {pipe['peak_rss_mb']} | |",
         f"| load time (s) | {onnx['load_s']} | {pipe['load_s']} | |",
         "",
         f"Through the Batcher (max_batch 64, max_wait 5 ms): single-text latency median "
         f"{onnx['batcher_single_median_ms']} ms, p90 {onnx['batcher_single_p90_ms']} ms; "
         f"{onnx['n']} texts submitted at once: {onnx['batcher_texts_per_s']} texts/s.",
-        f"Model file {onnx['file_mb']} MB (version {onnx['model']}).",
+        f"Model file {onnx['file_mb']} MB (version {onnx['model']}) plus the risk head {onnx['risk_head_kb']} KB.",
         "",
         "The single-text latency includes the Batcher's bounded wait (up to 5 ms for batch-mates). The pipeline",
         "pads each batch to its longest text, hence batched is no faster than one at a time on 2 cores. The two",

@@ -16,10 +16,7 @@ import asyncio
 import csv
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +27,9 @@ import aiohttp
 import numpy as np
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from server import ROOT, serve  # noqa: E402
+
 DATA = ROOT.parent / "shared" / "data" / "support" / "twcs_head5000.csv"
 PG_URL = os.environ.get("RRBOT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -39,12 +38,6 @@ def texts() -> list[str]:
     with open(DATA, newline="", encoding="utf-8") as fh:
         rows = [r["text"] for r in csv.DictReader(fh) if r["inbound"] == "True" and r["text"].strip()]
     return rows
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -126,41 +119,8 @@ def main() -> int:
     else:
         url = PG_URL
         reset_postgres(url)
-    env = {
-        **os.environ,
-        "RRBOT_DATABASE_URL": url,
-        "RRBOT_PLAYBOOKS_DIR": str(ROOT / "playbooks"),
-        "RRBOT_LOG_LEVEL": "WARNING",
-    }
-    rrbot = [sys.executable, "-m", "bot.cli"]
-    token = (
-        subprocess.run(
-            [*rrbot, "token", "create", "--name", "bench", "--scope", "ingest"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    port = free_port()
-    log = open(tmp / "serve.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen([*rrbot, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=log)
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                import urllib.request
-
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1).status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline:
-                raise SystemExit("server did not become ready")
-            time.sleep(0.3)
+    with serve(url, tmp) as server:
+        port, token = server.port, server.token
         result = asyncio.run(load(port, token, args.rate, args.seconds, texts()))
         engine = sa.create_engine(url)
         deadline = time.time() + 120
@@ -170,7 +130,7 @@ def main() -> int:
             if left == 0:
                 break
             time.sleep(0.5)
-        result["peak_rss_mb"] = round(peak_rss_mb(server.pid), 1)
+        result["peak_rss_mb"] = round(peak_rss_mb(server.process.pid), 1)
         with engine.connect() as conn:
             rows = conn.execute(
                 sa.text(
@@ -188,9 +148,6 @@ def main() -> int:
         result["classified"] = len(lat)
         result["to_classified_p50_ms"] = round(1000 * float(np.percentile(lat, 50)), 1)
         result["to_classified_p99_ms"] = round(1000 * float(np.percentile(lat, 99)), 1)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
     errors = sum(v for k, v in result["statuses"].items() if k != 202)
     result.update(db=args.db, rate=args.rate, seconds=args.seconds, errors=errors, cores=os.cpu_count())
     args.out.mkdir(parents=True, exist_ok=True)

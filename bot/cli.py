@@ -83,11 +83,21 @@ def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from bot.runtime import shared_engine
-    from classifiers.evaluate import format_report, run_eval
+    from bot.runtime import load_playbooks, shared_engine
+    from classifiers.evaluate import PARTS, format_report, run_eval
+    from classifiers.evaluate_escalation import format_escalation_report, run_escalation_eval
+    from playbooks.triage import Triage
 
-    report = run_eval(Path(args.data), shared_engine(settings.model_dir, settings.model_threads))
-    print(format_report(report))
+    engine = shared_engine(settings.model_dir, settings.model_threads)
+    parts = [p for p in (args.part or [*PARTS, "escalation"]) if p != "escalation"]
+    report = run_eval(Path(args.data), engine, parts) if parts else {"model": engine.info}
+    if not args.part or "escalation" in args.part:
+        triage = Triage(engine, load_playbooks(settings), default_channel=settings.escalation_channel)
+        report["escalation"] = run_escalation_eval(triage)
+        report["risk_model"] = {k: triage.risk_model.card.get(k) for k in ("version", "data", "out_of_fold")}
+    print(format_report(report) if parts else "")
+    if "escalation" in report:
+        print("\n".join(["", *format_escalation_report(report["escalation"])]))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))
         print(f"JSON written to {args.json}", file=sys.stderr)
@@ -123,6 +133,32 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_train_risk(args: argparse.Namespace, settings: Settings) -> int:
+    """Retrain the risk head with the corrections people made in Slack and the web (from the database)."""
+    import json
+    import tempfile
+
+    from bot.db import create_db_engine, make_session_factory, transaction
+    from bot.services.corrections import risk_corrections
+    from classifiers.train_risk import main as train_risk_main
+
+    rows: list[tuple[str, list[str]]] = []
+    if not args.no_corrections:
+        engine = create_db_engine(settings.database_url)
+        try:
+            with transaction(make_session_factory(engine)) as session:
+                rows = risk_corrections(session)
+        finally:
+            engine.dispose()
+    print(f"{len(rows)} risk corrections from the database", file=sys.stderr)
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8", delete=False) as fh:
+        fh.writelines(json.dumps({"text": text, "risks": risks}) + "\n" for text, risks in rows)
+    try:
+        return train_risk_main(["--corrections", fh.name, *args.rest])
+    finally:
+        Path(fh.name).unlink(missing_ok=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rrbot", description="Rapid Response Bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -149,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="evaluate the shipped model on ../shared/data")
     p.add_argument("--data", default="../shared/data")
     p.add_argument("--json", help="also write the report as JSON here")
+    p.add_argument(
+        "--part",
+        action="append",
+        choices=["sentiment", "complaint", "urgency", "banking77", "escalation"],
+        help="only these parts (repeatable; default all)",
+    )
     p.set_defaults(func=cmd_eval)
 
     pb = sub.add_parser("playbooks", help="playbooks").add_subparsers(dest="playbooks_command", required=True)
@@ -165,6 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="fine-tune the model (needs the 'train' extra)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "train-risk",
+        help="retrain the risk head with people's corrections (needs scipy); "
+        "options after it go to python -m classifiers.train_risk",
+    )
+    p.add_argument("--no-corrections", action="store_true", help="do not read corrections from the database")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_train_risk)
     return parser
 
 

@@ -36,9 +36,9 @@ def load_model(state: ModelState, settings: Settings, playbooks: list[Playbook])
     try:
         engine = shared_engine(settings.model_dir, settings.model_threads)
         state.engine = engine
-        state.version = str(engine.info.get("version", "unknown"))
-        state.batcher = Batcher(engine, max_batch=settings.model_max_batch, max_wait_ms=5.0)
         state.triage = Triage(engine, playbooks, default_channel=settings.escalation_channel)
+        state.version = f"{engine.info.get('version', 'unknown')}+risk-{state.triage.risk_model.version}"
+        state.batcher = Batcher(engine, max_batch=settings.model_max_batch, max_wait_ms=5.0)
         log.info("model %s loaded", state.version)
     except Exception as exc:
         log.exception("model failed to load")

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from classifiers.risk_types import RiskType
+
 Source = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 Url = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://\S+$")]
@@ -103,6 +105,7 @@ class FeedbackIn(BaseModel):
     urgency: Literal["low", "normal", "high", "critical"] | None = None
     category: Annotated[str, StringConstraints(max_length=128)] | None = None
     is_complaint: bool | None = None
+    risks: list[RiskType] | None = None  # the risks the text really carries ([] = none): trains the risk head
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 

@@ -6,9 +6,12 @@ These are the public shapes `bot` and `playbooks` rely on; keep them stable.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from classifiers.risk import RiskFinding
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 URGENCY_LEVELS = ("low", "normal", "high", "critical")
@@ -42,6 +45,8 @@ class UrgencyContext:
     customer_tier: str | None = None  # e.g. "vip", "enterprise", "standard"
     category_severity: int | None = None  # playbook category severity, 1 (minor) .. 5 (critical)
     repeat_contacts: int = 0  # earlier cases from the same author in the look-back window
+    waited_minutes: float = 0.0  # from the post's created_at to classification (late arrivals wait longer)
+    target_minutes: int | None = None  # the response target the wait is measured against (ack minutes)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,11 @@ class Classification:
     urgency: Urgency
     category: CategoryMatch
     severity: float = 0.0  # expected severity 0..4, kept for explanations
+    risks: tuple[RiskFinding, ...] = ()  # most probable first; the serious ones escalate
+
+    @property
+    def serious_risks(self) -> tuple[RiskFinding, ...]:
+        return tuple(r for r in self.risks if r.serious)
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's Classification JSON shape."""
@@ -81,6 +91,7 @@ class Classification:
                 "reasons": list(self.urgency.reasons),
             },
             "category": {"name": self.category.name, "score": round(self.category.score, 4)},
+            "risks": [r.to_dict() for r in self.risks],
         }
 
 

@@ -1,8 +1,9 @@
-"""Explainable urgency: the model's scores plus the case's context, with the reasons in plain words.
+"""Explainable urgency: risk, the model's scores and the case's context, with the reasons in plain words.
 
 All weights live in ``WEIGHTS`` below; the score is their weighted sum, clipped to 0..1::
 
-    score =  complaint  * P(complaint)                      (model)
+    score =  risk       * P(the most probable serious risk)   (risk head, classifiers.risk)
+           + complaint  * P(complaint)                      (model)
            + negative   * P(negative sentiment)             (model)
            + severity   * expected severity / 4             (model, X-CI scale 0..4)
            + model_urgency * urgency head (0..1)            (model, forum-urgency scale)
@@ -11,146 +12,52 @@ All weights live in ``WEIGHTS`` below; the score is their weighted sum, clipped 
            + tier       * [customer tier is vip or enterprise]
            + category   * (category severity - 1) / 4       (playbook category severity 1..5)
            + repeat     * min(repeat contacts, 3) / 3
-           + the weight of each risk kind found in the text (RISKS: legal, safety, press, chargeback, churn)
+           + waiting    * min(1, minutes waited / response target)
+           + churn      * [threatens to cancel or leave]
 
 Every term is non-negative and grows with its input, so the score is monotone in each input.
-Levels: ``critical`` >= 0.75 > ``high`` >= 0.50 > ``normal`` >= 0.25 > ``low``. A safety or legal risk
-raises the level to at least ``high`` whatever the other terms say.
+Levels: ``critical`` >= 0.75 > ``high`` >= 0.50 > ``normal`` >= 0.25 > ``low``. A serious risk raises the level
+to at least its floor (``RISK_FLOORS``, which a playbook may change) whatever the other terms say, so a calm
+report of an injury is never ranked below an angry one about a late parcel. An ordinary complaint from an
+ordinary author stays ``normal``: reach, verification, tier, repeats or a long wait lift it higher.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
+from classifiers.risk import RiskFinding
+from classifiers.risk_types import RiskType
 from classifiers.types import ModelScores, Urgency, UrgencyContext
 
 WEIGHTS: dict[str, float] = {
-    "complaint": 0.15,
-    "negative": 0.10,
-    "severity": 0.10,
-    "model_urgency": 0.10,
+    "risk": 0.50,
+    "complaint": 0.12,
+    "negative": 0.08,
+    "severity": 0.08,
+    "model_urgency": 0.05,
     "reach": 0.15,
     "verified": 0.05,
     "tier": 0.10,
-    "category": 0.15,
+    "category": 0.10,
     "repeat": 0.10,
+    "waiting": 0.07,
+    "churn": 0.05,
 }
 
 LEVELS: tuple[tuple[float, str], ...] = ((0.75, "critical"), (0.50, "high"), (0.25, "normal"), (0.0, "low"))
+LEVEL_ORDER = ("low", "normal", "high", "critical")
 REPEAT_WINDOW = "24 h"  # how the service's look-back window for repeat contacts is named in reasons
 PRIORITY_TIERS = frozenset({"vip", "enterprise"})
-FLOOR_HIGH = frozenset({"legal", "safety"})  # risk kinds that make a case at least "high"
-
-
-@dataclass(frozen=True)
-class Risk:
-    kind: str
-    weight: float
-    reason: str
-    pattern: re.Pattern[str]
-
-
-def _words(*phrases: str) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(phrases) + r")\b", re.IGNORECASE)
-
-
-RISKS: tuple[Risk, ...] = (
-    Risk(
-        "legal",
-        0.30,
-        "threatens legal action",
-        _words(
-            r"lawyers?",
-            r"attorneys?",
-            r"sue",
-            r"suing",
-            r"sued",
-            r"lawsuit",
-            r"legal action",
-            r"solicitors?",
-            r"small claims",
-            r"class action",
-            r"take (?:you|this) to court",
-            r"court",
-            r"ombudsman",
-        ),
-    ),
-    Risk(
-        "safety",
-        0.35,
-        "mentions injury or a safety risk",
-        _words(
-            r"injur(?:y|ies|ed)",
-            r"hurt",
-            r"hospital",
-            r"unsafe",
-            r"safety",
-            r"dangerous",
-            r"fire",
-            r"caught fire",
-            r"burn(?:t|ed|s)?",
-            r"explod(?:e|ed|ing)",
-            r"smoke",
-            r"allergic",
-            r"allergy",
-            r"food poisoning",
-            r"poisoned",
-            r"choking",
-            r"electric shock",
-            r"recall",
-        ),
-    ),
-    Risk(
-        "press",
-        0.20,
-        "mentions the press or going public",
-        _words(
-            r"the press",
-            r"press",
-            r"news",
-            r"reporters?",
-            r"journalists?",
-            r"media",
-            r"go(?:ing)? viral",
-            r"bbc",
-            r"watchdog",
-        ),
-    ),
-    Risk(
-        "chargeback",
-        0.20,
-        "mentions a chargeback or disputing the payment",
-        _words(
-            r"chargeback",
-            r"charge back",
-            r"dispute the (?:charge|payment)",
-            r"fraud(?:ulent)?",
-            r"scam",
-        ),
-    ),
-    Risk(
-        "churn",
-        0.15,
-        "threatens to cancel or leave",
-        _words(
-            r"cancel(?:l?ing)? my (?:account|subscription|contract|order|plan)",
-            r"cancel(?:l?ed)?",
-            r"close my account",
-            r"switching to",
-            r"switch(?:ing)? providers?",
-            r"never (?:again|using)",
-            r"leaving",
-            r"taking my business",
-        ),
-    ),
+RISK_FLOORS: dict[RiskType, str] = {risk: "high" for risk in RiskType} | {RiskType.INJURY: "critical"}
+CHURN = re.compile(
+    r"\b(?:cancel(?:l?ing)? my (?:account|subscription|contract|order|plan)|close my account|switching to|"
+    r"switch(?:ing)? providers?|taking my business|never (?:using|shopping|buying|flying|ordering) (?:here|with you|"
+    r"from you) again)\b",
+    re.IGNORECASE,
 )
-
-
-def find_risks(text: str) -> list[Risk]:
-    """The risk kinds whose phrases occur in the text."""
-    return [risk for risk in RISKS if risk.pattern.search(text)]
 
 
 def _ordinal(n: int) -> str:
@@ -170,13 +77,31 @@ def level_for(score: float) -> str:
     return next(name for bound, name in LEVELS if score >= bound)
 
 
-def score_urgency(scores: ModelScores, text: str, ctx: UrgencyContext) -> Urgency:
-    """Combine the model's scores and the context into a level, a 0..1 score and plain-words reasons."""
+def _minutes(m: float) -> str:
+    return f"{m / 60:.1f} h".replace(".0 h", " h") if m >= 90 else f"{m:.0f} min"
+
+
+def risk_reason(risk: RiskFinding) -> str:
+    words = ", ".join(f'"{w}"' for w in risk.evidence[:2])
+    return f"risk: {risk.label} ({risk.probability:.2f}): {words}"
+
+
+def score_urgency(
+    scores: ModelScores,
+    text: str,
+    ctx: UrgencyContext,
+    risks: Sequence[RiskFinding] = (),
+    floors: Mapping[RiskType, str] | None = None,
+) -> Urgency:
+    """Combine risks, the model's scores and the context into a level, a 0..1 score and plain-words reasons."""
     terms: list[tuple[float, str | None]] = []
 
     def add(weight: str, value: float, reason: str | None) -> None:
         terms.append((WEIGHTS[weight] * value, reason))
 
+    serious = [r for r in risks if r.serious]
+    top = max((r.probability for r in serious), default=0.0)
+    terms.append((WEIGHTS["risk"] * top, None))  # its reasons come first, one per serious risk
     c, neg, sev, u = scores.complaint, scores.sentiment.get("negative", 0.0), scores.expected_severity, scores.urgency
     strength = "strong" if c >= 0.8 else "likely"
     add("complaint", c, f"model: {strength} complaint ({c:.2f})" if c >= 0.5 else None)
@@ -193,12 +118,19 @@ def score_urgency(scores: ModelScores, text: str, ctx: UrgencyContext) -> Urgenc
     add("category", (cat - 1) / 4, f"category severity {cat}/5" if cat >= 4 else None)
     repeats = max(0, ctx.repeat_contacts)
     add("repeat", min(repeats, 3) / 3, f"{_ordinal(repeats + 1)} contact in {REPEAT_WINDOW}" if repeats else None)
-    risks = find_risks(text)
-    terms += [(risk.weight, risk.reason) for risk in risks]
+    waited, target = max(0.0, ctx.waited_minutes), ctx.target_minutes
+    late = min(1.0, waited / target) if target else 0.0
+    add("waiting", late, f"waited {_minutes(waited)} (target {target} min)" if target and late >= 0.5 else None)
+    churn = bool(CHURN.search(text))
+    add("churn", float(churn), "threatens to cancel or leave" if churn else None)
 
     score = min(1.0, max(0.0, sum(value for value, _ in terms)))
     level = level_for(score)
-    if any(r.kind in FLOOR_HIGH for r in risks) and level in ("low", "normal"):
-        level = "high"
+    floor_by = {**RISK_FLOORS, **(floors or {})}
+    for risk in serious:
+        floor = floor_by.get(risk.type, "high")
+        if LEVEL_ORDER.index(floor) > LEVEL_ORDER.index(level):
+            level = floor
     ranked = sorted((t for t in terms if t[1]), key=lambda t: -t[0])
-    return Urgency(level=level, score=round(score, 4), reasons=[reason for _, reason in ranked if reason])
+    reasons = [risk_reason(r) for r in serious] + [reason for _, reason in ranked if reason]
+    return Urgency(level=level, score=round(score, 4), reasons=reasons)

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from classifiers.risk_types import RiskType
+
 UrgencyLevel = Literal["low", "normal", "high", "critical"]
 
 
@@ -59,6 +61,23 @@ class Category(_Strict):
         return value
 
 
+class RiskRoute(_Strict):
+    """What a business does with one risk type: who owns it, how urgent it is at least, its own examples."""
+
+    owner: Owner = Field(default_factory=Owner)  # empty: the category's owner, else the escalation channel
+    urgency_floor: UrgencyLevel | None = None  # default: critical for injury, high for the others
+    escalate: bool = True  # false: the risk is shown and ranked but pages nobody
+    examples: list[str] = Field(default_factory=list)  # the business's own cases of this risk, no retraining
+    example_threshold: float = Field(default=0.8, gt=0, lt=1)  # cosine to an example that counts as this risk
+
+    @field_validator("examples")
+    @classmethod
+    def _no_blank(cls, value: list[str]) -> list[str]:
+        if any(not item.strip() for item in value):
+            raise ValueError("entries must not be blank")
+        return value
+
+
 class Match(_Strict):
     """Which cases a playbook applies to; an empty match applies to every case."""
 
@@ -75,6 +94,7 @@ class Playbook(_Strict):
     targets: Targets = Field(default_factory=Targets)
     category_threshold: float | None = Field(default=None, gt=0, lt=1)
     categories: list[Category] = Field(min_length=1)
+    risks: dict[RiskType, RiskRoute] = Field(default_factory=dict)  # risk type -> route (see RiskRoute)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Playbook:
@@ -87,6 +107,9 @@ class Playbook(_Strict):
 
     def category(self, category_id: str | None) -> Category | None:
         return next((c for c in self.categories if c.id == category_id), None)
+
+    def risk_route(self, risk: RiskType) -> RiskRoute:
+        return self.risks.get(risk) or RiskRoute()
 
     def targets_for(self, category_id: str | None) -> Targets:
         cat = self.category(category_id)

@@ -69,7 +69,7 @@ def resolve(case_id: str, ctx: ContextDep, user: AgentUser) -> dict[str, Any]:
 
 @router.post("/{case_id}/feedback")
 def feedback(case_id: str, body: FeedbackIn, ctx: ContextDep, user: AgentUser) -> dict[str, Any]:
-    corrections = body.model_dump(exclude_none=True)
+    corrections = body.model_dump(exclude_none=True, mode="json")
     if not corrections:
         raise InvalidRequest("nothing to correct", [{"field": "body", "reason": "give at least one field"}])
     return _act(ctx, case_id, actions.feedback, corrections=corrections, actor=f"api:{user.name}")

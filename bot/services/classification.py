@@ -106,13 +106,14 @@ def repeat_counts(session: Session, cases: list[Claimed], window: timedelta) -> 
     return counts
 
 
-def context_for(case: Claimed, repeats: int) -> UrgencyContext:
+def context_for(case: Claimed, repeats: int, now: datetime) -> UrgencyContext:
     person = case.person or {}
     return UrgencyContext(
         followers=person.get("followers"),
         verified=bool(person.get("verified")),
         customer_tier=person.get("tier"),
         repeat_contacts=repeats,
+        waited_minutes=max(0.0, (now - case.created_at).total_seconds() / 60),
     )
 
 
@@ -176,7 +177,12 @@ def write_results(
                 "type": "classified",
                 "at": now,
                 "actor": "model",
-                "data": {"urgency": result.urgency.level, "category": category_id, "model": model_version},
+                "data": {
+                    "urgency": result.urgency.level,
+                    "category": category_id,
+                    "model": model_version,
+                    "risks": [r.to_dict() for r in result.risks],
+                },
             }
         )
         if decision.escalate:
@@ -190,6 +196,7 @@ def write_results(
                         "channel": decision.channel,
                         "level": result.urgency.level,
                         "reasons": result.urgency.reasons,
+                        "risk": decision.risk.value if decision.risk else None,
                     },
                 }
             )
@@ -203,6 +210,7 @@ def write_results(
                         "mention": decision.mention,
                         "chain": list(decision.chain),
                         "playbook": decision.playbook,
+                        "risk": decision.risk.value if decision.risk else None,
                     },
                     status="pending",
                     next_attempt_at=now,
@@ -268,7 +276,8 @@ class ClassificationWorker(PollingWorker):
             repeats = repeat_counts(session, cases, self.window) if cases else {}
         if not cases:
             return 0
-        items = [TriageInput(model_text(c), c.source, context_for(c, repeats.get(c.id, 0))) for c in cases]
+        now = self.clock.now()
+        items = [TriageInput(model_text(c), c.source, context_for(c, repeats.get(c.id, 0), now)) for c in cases]
         scores = self.predict([i.text for i in items])
         outcomes = self.triage.decide(items, scores)
         with transaction(self.session_factory) as session:

@@ -2,7 +2,8 @@
 
 A case joins a recent card of the same playbook, category and channel when its words are close (cosine of
 word counts) to the card's first case or one of its latest cases. Every case still reaches the queue; only
-the Slack message is shared.
+the Slack message is shared. A flood never hides a new risk: a case carrying a serious risk that the card's
+first case does not carry (an injury amid a hundred "site is down" posts) gets a card of its own.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def cosine(a: Counter[str], b: Counter[str]) -> float:
     dot = sum(count * b.get(word, 0) for word, count in a.items())
     norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
     return dot / norm if norm else 0.0
+
+
+def serious_risk_types(case: Case) -> set[str]:
+    data = case.classification.data if case.classification else {}
+    return {str(r.get("type")) for r in (data or {}).get("risks", []) if isinstance(r, dict) and r.get("serious")}
 
 
 def _texts(session: Session, card: SlackCard) -> list[str]:
@@ -64,7 +70,11 @@ def find_theme(
         .limit(5)
     ).scalars()
     mine = words(case.text)
+    risks = serious_risk_types(case)
     for card in cards:
+        root = session.get(Case, card.root_case_id)
+        if risks and (root is None or not risks <= serious_risk_types(root)):
+            continue
         if any(cosine(mine, words(text)) >= threshold for text in _texts(session, card)):
             return card
     return None

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 from bot.services.card_view import CardView
 from bot.slack.text import channel as channel_link
 from bot.slack.text import clip, date, escape, mention, minutes, quote
+from classifiers.risk_types import RISK_LABELS, RiskType
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -50,8 +51,23 @@ def level_of(view: CardView) -> str:
     return str(cls.get("urgency", {}).get("level", "unclassified"))
 
 
+def serious_risks(view: CardView) -> list[dict[str, Any]]:
+    cls = view.classification or {}
+    return [r for r in cls.get("risks", []) if isinstance(r, dict) and r.get("serious")]
+
+
+def _risk_label(value: object) -> str:
+    try:
+        return RISK_LABELS[RiskType(str(value))]
+    except ValueError:
+        return str(value)
+
+
 def headline(view: CardView) -> str:
+    risks = serious_risks(view)
     title = view.category_name or "Complaint"
+    if risks:
+        title = f"{_risk_label(risks[0].get('type')).capitalize()} · {title}"
     if view.theme_count > 1:
         title = f"{view.theme_count} similar: {title}"
     return clip(f"{level_of(view).upper()} · {title}", MAX_HEADER)
@@ -130,6 +146,19 @@ def _reminders(view: CardView) -> list[str]:
     return lines
 
 
+def _why(view: CardView) -> list[Block]:
+    """"Why this reached you": each serious risk with its probability and the words that carry it."""
+    risks = serious_risks(view)
+    if not risks:
+        return []
+    lines = [":rotating_light: *Why this reached you*"]
+    for r in risks[:4]:
+        words = ", ".join(f"“{escape(str(w))}”" for w in list(r.get("evidence", []))[:3])
+        prob = r.get("score", 0)
+        lines.append(f"• {escape(_risk_label(r.get('type')))} ({prob:.0%})" + (f": {words}" if words else ""))
+    return [SectionBlock(block_id="why", text=_md("\n".join(lines)))]
+
+
 def _theme(view: CardView) -> list[Block]:
     if view.theme_count <= 1:
         return []
@@ -171,6 +200,7 @@ def card_blocks(view: CardView, *, now: datetime) -> list[dict[str, Any]]:
         HeaderBlock(block_id="header", text=headline(view)),
         SectionBlock(block_id="intro", text=_md(intro)),
         SectionBlock(block_id="text", text=_md(quote(view.case.text, QUOTE_CHARS))),
+        *_why(view),
         SectionBlock(block_id="fields", fields=_fields(view, now)),
         *_theme(view),
         DividerBlock(),

@@ -10,15 +10,18 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     RadioButtonsElement,
+    StaticMultiSelectElement,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.slack.text import clip
+from classifiers.risk_types import RISK_LABELS, RISK_TYPES
 
 REPLY, REMIND, WRONG = "case_reply_modal", "case_remind_modal", "case_wrong_modal"
 INTERNAL = Option(value="internal", label="Internal note (not sent)")
 CUSTOMER = Option(value="customer", label="Post to the customer")
+NO_RISK = "none"
 
 
 def _options(values: list[tuple[str, str]]) -> list[Option]:
@@ -86,6 +89,15 @@ def wrong_modal(*, case_id: str, categories: list[tuple[str, str]]) -> dict[str,
         select("sentiment", "Sentiment should be", [(v, v) for v in ("negative", "neutral", "positive")]),
         select("urgency", "Urgency should be", levels),
         select("is_complaint", "Is it a complaint?", [("true", "yes"), ("false", "no")]),
+        InputBlock(
+            block_id="risks",
+            label="The risks it really carries",
+            optional=True,
+            element=StaticMultiSelectElement(
+                action_id="value",
+                options=_options([(r.value, RISK_LABELS[r]) for r in RISK_TYPES] + [(NO_RISK, "no risk at all")]),
+            ),
+        ),
     ]
     if categories:
         blocks.append(select("category", "Category should be", [*categories[:99], ("none", "none of these")]))
@@ -130,4 +142,7 @@ def wrong_answer(view: dict[str, Any]) -> dict[str, Any]:
             out[block] = None if chosen == "none" else chosen
         else:
             out[block] = chosen
+    risks = [o.get("value") for o in _value(state, "risks", "value").get("selected_options") or []]
+    if risks:
+        out["risks"] = [] if NO_RISK in risks else [r for r in risks if r in {t.value for t in RISK_TYPES}]
     return out

@@ -51,12 +51,15 @@ def _row(case: dict[str, Any], now: datetime) -> str:
     reasons = "; ".join(cls["urgency"]["reasons"]) if cls else "waiting for the model"
     category = (cls["category"].get("label") or cls["category"]["name"] or "—") if cls else "—"
     sentiment = cls["sentiment"]["label"] if cls else "—"
+    serious = [r for r in (cls or {}).get("risks", []) if r.get("serious")]
+    risks = ", ".join(f"{r['type']} {r['score']:.0%}" for r in serious) or "—"
     who = case.get("author", {}).get("handle") or case.get("requester", {}).get("email") or "?"
     esc = case["escalation"]
     escalation = "—" if esc["status"] == "none" else f"{esc['status']} {esc.get('channel') or ''}"
     return (
         f"<tr><td><span class='lv {level}'>{html.escape(level)}</span></td>"
         f"<td class='text'>{html.escape(case['text'][:400])}<div class='muted'>{html.escape(reasons)}</div></td>"
+        f"<td class='risk'>{html.escape(risks)}</td>"
         f"<td>{html.escape(category)}</td><td>{html.escape(sentiment)}</td>"
         f"<td>{html.escape(case['source'])}<div class='muted'>{html.escape(str(who))}</div></td>"
         f"<td>{html.escape(case['status'])}</td><td>{html.escape(escalation)}</td>"
@@ -89,8 +92,8 @@ def queue_page(
 <h1>Triaged queue</h1><p class="muted">Most urgent first, then oldest. Model: {html.escape(model)}.
 Slack: {"on" if ctx.settings.slack_enabled else "off (escalations are kept here and in the log)"}.
 Showing {len(cases)} open cases · refreshes every 3 s · <a href="/docs">API docs</a></p>
-<table><tr><th>Urgency</th><th>Text and reasons</th><th>Category</th><th>Sentiment</th><th>Source</th><th>Status</th>
-<th>Escalation</th><th>Age</th></tr>{rows or "<tr><td colspan=8>Nothing waiting. Try <code>rrbot demo</code>.</td></tr>"}
+<table><tr><th>Urgency</th><th>Text and reasons</th><th>Risks</th><th>Category</th><th>Sentiment</th><th>Source</th><th>Status</th>
+<th>Escalation</th><th>Age</th></tr>{rows or "<tr><td colspan=9>Nothing waiting. Try <code>rrbot demo</code>.</td></tr>"}
 </table></body></html>"""
     return HTMLResponse(body)
 

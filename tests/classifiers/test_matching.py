@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from classifiers import CategoryMatcher, Engine, UrgencyContext, classify_scores
+from classifiers.risk import RiskModel
+from classifiers.risk_types import RiskType
 
 CATEGORIES = {
     "pushy_sales": [
@@ -60,15 +62,19 @@ def test_category_without_examples_is_refused(engine: Engine) -> None:
 
 def test_classify_scores_combines_everything(engine: Engine, matcher: CategoryMatcher) -> None:
     text = "my parcel is two weeks late and I want a refund or I'm calling my lawyer"
-    result = classify_scores(engine.predict([text])[0], text, UrgencyContext(category_severity=3), matcher)
+    scores = engine.predict([text])[0]
+    risks = RiskModel.load().assess([text], [scores])
+    result = classify_scores(scores, text, UrgencyContext(category_severity=3), matcher, risks=risks)
     assert result.category.name == "late_delivery"
-    assert "threatens legal action" in result.urgency.reasons
+    assert [r.type for r in result.serious_risks] == [RiskType.LEGAL]
+    assert result.urgency.reasons[0].startswith("risk: legal action or a regulator")
     data = result.to_dict()
-    assert set(data) == {"sentiment", "complaint", "urgency", "category"}
+    assert set(data) == {"sentiment", "complaint", "urgency", "category", "risks"}
+    assert data["risks"][0]["type"] == "legal" and data["risks"][0]["evidence"] == ["lawyer"]
     assert isinstance(data["complaint"]["is_complaint"], bool)
 
 
 def test_classify_scores_without_matcher(engine: Engine) -> None:
     result = classify_scores(engine.predict(["hello"])[0], "hello", UrgencyContext(), None)
-    assert result.category.name is None
+    assert result.category.name is None and result.risks == ()
     assert np.isfinite(result.urgency.score)

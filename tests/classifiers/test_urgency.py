@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from classifiers import WEIGHTS, UrgencyContext, score_urgency
+from classifiers.risk import RiskFinding
+from classifiers.risk_types import RISK_LABELS, RiskType
 from classifiers.types import ModelScores
 from classifiers.urgency import LEVELS
 
@@ -26,27 +30,43 @@ PLAIN = "my order is late"
 RANK = {name: i for i, (_, name) in enumerate(reversed(LEVELS))}
 
 
-@pytest.mark.parametrize(
-    ("text", "reason"),
-    [
-        ("my order is late, I am calling my lawyer", "threatens legal action"),
-        ("the charger caught fire and burned my hand", "mentions injury or a safety risk"),
-        ("fix it or I'm cancelling my account", "threatens to cancel or leave"),
-        ("I'm going to the press with this", "mentions the press or going public"),
-        ("I will file a chargeback today", "mentions a chargeback or disputing the payment"),
-    ],
-)
-def test_risk_phrases_raise_score_and_add_reason(text: str, reason: str) -> None:
+def finding(risk: RiskType, p: float = 0.9, serious: bool = True) -> RiskFinding:
+    return RiskFinding(risk, p, ("the words",), serious)
+
+
+@pytest.mark.parametrize("risk", list(RiskType))
+def test_a_serious_risk_raises_score_and_comes_first_in_reasons(risk: RiskType) -> None:
     base = score_urgency(CALM, PLAIN, UrgencyContext())
-    risky = score_urgency(CALM, text, UrgencyContext())
+    risky = score_urgency(CALM, PLAIN, UrgencyContext(), [finding(risk)])
     assert risky.score > base.score
-    assert reason in risky.reasons
+    assert risky.reasons[0].startswith(f"risk: {RISK_LABELS[risk]} (0.90)")
 
 
-def test_legal_and_safety_floor_the_level_at_high() -> None:
+def test_a_serious_risk_floors_the_level_whatever_the_model_says() -> None:
     assert score_urgency(CALM, PLAIN, UrgencyContext()).level == "low"
-    assert score_urgency(CALM, "I will sue you", UrgencyContext()).level == "high"
-    assert score_urgency(CALM, "my child had an allergic reaction", UrgencyContext()).level == "high"
+    assert score_urgency(CALM, PLAIN, UrgencyContext(), [finding(RiskType.LEGAL)]).level == "high"
+    assert score_urgency(CALM, PLAIN, UrgencyContext(), [finding(RiskType.INJURY)]).level == "critical"
+    floors = {RiskType.LEGAL: "critical"}
+    assert score_urgency(CALM, PLAIN, UrgencyContext(), [finding(RiskType.LEGAL)], floors).level == "critical"
+
+
+def test_a_risk_below_its_threshold_neither_floors_nor_adds() -> None:
+    base = score_urgency(CALM, PLAIN, UrgencyContext())
+    weak = score_urgency(CALM, PLAIN, UrgencyContext(), [finding(RiskType.INJURY, 0.4, serious=False)])
+    assert (weak.level, weak.score, weak.reasons) == (base.level, base.score, base.reasons)
+
+
+def test_churn_and_waiting_add_reasons() -> None:
+    u = score_urgency(CALM, "fix it or I'm cancelling my account", UrgencyContext())
+    assert "threatens to cancel or leave" in u.reasons
+    late = score_urgency(CALM, PLAIN, UrgencyContext(waited_minutes=180, target_minutes=60))
+    assert "waited 3 h (target 60 min)" in late.reasons
+    assert late.score > score_urgency(CALM, PLAIN, UrgencyContext(waited_minutes=5, target_minutes=60)).score
+
+
+def test_an_ordinary_complaint_from_an_ordinary_author_stays_below_high() -> None:
+    angry = scores(complaint=0.95, neg=0.95, urgency=0.5, severity=3)
+    assert score_urgency(angry, PLAIN, UrgencyContext(followers=1_500, category_severity=3)).level == "normal"
 
 
 def test_reach_verified_and_tier_add_reasons() -> None:
@@ -70,7 +90,9 @@ def test_everything_at_once_is_critical() -> None:
     ctx = UrgencyContext(
         followers=2_000_000, verified=True, customer_tier="enterprise", category_severity=5, repeat_contacts=3
     )
-    u = score_urgency(scores(0.99, 0.95, 0.9, 4), "the battery exploded, my lawyer will call", ctx)
+    ctx = replace(ctx, waited_minutes=120, target_minutes=30)
+    risks = [finding(RiskType.SAFETY_HAZARD, 0.99), finding(RiskType.LEGAL, 0.95)]
+    u = score_urgency(scores(0.99, 0.95, 0.9, 4), "the battery exploded, I'm cancelling my account", ctx, risks)
     assert u.level == "critical" and u.score == 1.0
 
 
@@ -82,6 +104,7 @@ def test_weights_are_positive_and_score_is_monotone() -> None:
         [UrgencyContext(repeat_contacts=r) for r in (0, 1, 2, 3, 5)],
         [UrgencyContext(verified=v) for v in (False, True)],
         [UrgencyContext(customer_tier=t) for t in ("standard", "vip")],
+        [UrgencyContext(waited_minutes=w, target_minutes=30) for w in (0, 10, 30, 300)],
     ]
     for ladder in ladders:
         values = [score_urgency(CALM, PLAIN, ctx).score for ctx in ladder]

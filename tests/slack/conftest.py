@@ -191,6 +191,7 @@ def seed(
     person: dict[str, Any] | None = None,
     created_at: datetime | None = None,
     url: str | None = "https://x.com/jane/status/1",
+    risks: tuple[str, ...] = (),
 ) -> str:
     """A classified, escalated case as the classification worker leaves it (Case, classification, timeline,
     escalation outbox row)."""
@@ -207,6 +208,7 @@ def seed(
         "complaint": {"is_complaint": True, "score": 0.97},
         "urgency": {"level": level, "score": 0.81, "reasons": ["large reach (12,000 followers)", "verified author"]},
         "category": {"name": category, "score": 0.72},
+        "risks": [{"type": r, "score": 0.9, "evidence": ["seeded"], "serious": True} for r in risks],
     }
     with transaction(ctx.session_factory) as session:
         case = Case(
@@ -265,6 +267,16 @@ def case_json(client: Any, case_id: str) -> dict[str, Any]:
 
     with transaction(ctx_of(client).session_factory) as session:
         return render_cases(session, [get_case(session, case_id)])[0]
+
+
+def wait_classified(client: Any, case_id: str, timeout: float = 10.0) -> dict[str, Any]:
+    from tests.conftest import wait_for
+
+    def check() -> dict[str, Any] | None:
+        case = case_json(client, case_id)
+        return case if case["classification"] is not None else None
+
+    return wait_for(check, timeout=timeout)
 
 
 def wait_posted(client: Any, case_id: str, timeout: float = 10.0) -> dict[str, Any]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import time
 
+from bot.db import transaction
+from bot.services.corrections import risk_corrections
 from tests.conftest import wait_for
-from tests.slack.conftest import case_json, click, seed, submit, wait_posted
+from tests.slack.conftest import case_json, click, ctx_of, seed, submit, wait_posted
 
 JANE = "slack:U123 (Name U123)"
 
@@ -110,12 +112,13 @@ def test_wrong_button_stores_a_correction_as_feedback(slack_client, fake_slack):
     case_id = _posted(slack_client, fake_slack)
     click(slack_client, "case_wrong", case_id)
     view = fake_slack.wait("views.open")[0]["args"]["view"]
-    assert [b["block_id"] for b in view["blocks"]] == ["sentiment", "urgency", "is_complaint", "category"]
+    assert [b["block_id"] for b in view["blocks"]] == ["sentiment", "urgency", "is_complaint", "risks", "category"]
     values = {
         "urgency": {"value": {"selected_option": {"value": "critical"}}},
         "is_complaint": {"value": {"selected_option": {"value": "false"}}},
         "category": {"value": {"selected_option": {"value": "billing_error"}}},
         "sentiment": {"value": {"selected_option": None}},
+        "risks": {"value": {"selected_options": [{"value": "injury"}, {"value": "legal"}]}},
     }
     submit(slack_client, "case_wrong_modal", case_id, values, view_id="V-w1")
     submit(slack_client, "case_wrong_modal", case_id, values, view_id="V-w1")
@@ -123,5 +126,12 @@ def test_wrong_button_stores_a_correction_as_feedback(slack_client, fake_slack):
     time.sleep(0.2)
     feedback = _events(slack_client, case_id, "feedback")
     assert len(feedback) == 1
-    assert feedback[0]["data"] == {"urgency": "critical", "is_complaint": False, "category": "billing_error"}
+    assert feedback[0]["data"] == {
+        "urgency": "critical",
+        "is_complaint": False,
+        "category": "billing_error",
+        "risks": ["injury", "legal"],
+    }
     assert feedback[0]["actor"] == JANE
+    with transaction(ctx_of(slack_client).session_factory) as session:  # what `rrbot train-risk` learns from
+        assert risk_corrections(session)[-1][1] == ["injury", "legal"]

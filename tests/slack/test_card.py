@@ -23,12 +23,13 @@ def test_card_shows_everything_needed_to_answer(slack_client, fake_slack):
     assert post["channel"] == "C0STORES"
     text = _texts(post["blocks"])
     assert "<!subteam^S0STOREOPS>" in text  # the owner is mentioned
-    assert "HIGH · Pushy or rude store staff" in text
+    assert "HIGH · Pushy or rude staff (stores, drivers, security, agents)" in text
     assert "large reach (12,000 followers)" in text and "verified author" in text  # urgency reasons
     assert "*Jane* (@jane_doe)" in text and "12,000 followers" in text
     assert "<https://x.com/jane/status/1|original>" in text
     assert "&lt;b&gt;&amp;" in text  # the customer's text cannot inject mentions or links
-    assert "negative (0.93)" in text and "yes (0.97)" in text and "Pushy or rude store staff (0.72)" in text
+    assert "negative (0.93)" in text and "yes (0.97)" in text
+    assert "Pushy or rude staff (stores, drivers, security, agents) (0.72)" in text
     assert "*Similar in the last 24 h*\n0" in text
     assert "acknowledge within 15 min" in text and "<!date^" in text
     suggestions = [b for b in post["blocks"] if b.get("block_id", "").startswith("suggestion_")]

@@ -58,3 +58,22 @@ def test_distinct_complaints_of_one_category_keep_their_own_cards(slack_client, 
     b = seed(slack_client, "my child got hurt by a sharp edge on the toy", category="product_safety")
     wait_posted(slack_client, b)
     assert len(_cards(fake_slack, "C0SAFETY")) == 2
+
+
+def test_a_new_risk_inside_a_flood_gets_its_own_card(slack_client, fake_slack):
+    outage = "@acme your tracking page is down again, cannot see my parcel #{}"
+    first = seed(slack_client, outage.format(0), category="delivery_delay")
+    wait_posted(slack_client, first)
+    for i in range(1, 6):
+        wait_posted(slack_client, seed(slack_client, outage.format(i), category="delivery_delay"))
+    assert len(_cards(fake_slack, "C0DELIVERY")) == 1
+    # the same words, but this one also says someone's card data was exposed
+    leak = seed(
+        slack_client,
+        outage.format(6) + " and it showed me someone else's name and home address",
+        category="delivery_delay",
+        risks=("privacy_security",),
+    )
+    wait_posted(slack_client, leak)
+    assert len(_cards(fake_slack, "C0DELIVERY")) == 2
+    assert case_json(slack_client, leak)["escalation"]["ts"] != case_json(slack_client, first)["escalation"]["ts"]

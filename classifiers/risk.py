@@ -1,0 +1,211 @@
+"""Risk as a first-class output: for every text, the risks it carries, each with a calibrated probability and
+the words that carry it.
+
+The risk head is a small network (one shared ReLU layer, one sigmoid output per risk type and one for "any
+serious risk") over the encoder's sentence embedding, the lexicon's cues for every type
+(``classifiers.risk_cues``), figurative, joke and question markers, and the model's sentiment and complaint
+scores. It reads each window of a long text (``classifiers.windows``) and keeps the
+most risky one per type. Probabilities are Platt-calibrated on held-out folds of the training data. A risk is
+*serious* (it escalates) when its probability reaches that type's threshold, or when it is the most probable
+type of a text whose "any serious risk" probability reaches its threshold (that head learns from every
+positive of every type, so it decides escalation; the type heads say which risk it is). Thresholds are chosen
+on the same folds for high recall. Weights: ``classifiers/models/risk.npz``, trained by
+``python -m classifiers.train_risk``.
+
+Only numpy here: the serving path stays free of torch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifiers.errors import ModelNotFound
+from classifiers.risk_cues import CueHits, find_cues
+from classifiers.risk_types import RISK_LABELS, RISK_TYPES, RiskType
+from classifiers.types import ModelScores
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+WEIGHTS_FILE = "risk.npz"
+CARD_FILE = "risk.json"
+REPORT_FLOOR = 0.3  # risks below this probability are not reported at all
+EVIDENCE_CHARS = 120
+
+
+def _capped(n: int, cap: int = 2) -> float:
+    return min(n, cap) / cap
+
+
+def side_features(hits: CueHits, scores: ModelScores) -> list[float]:
+    """Everything but the embedding, in the order of ``SIDE_FEATURES``."""
+    return [
+        *(_capped(len(hits.by_type.get(r, []))) for r in RISK_TYPES),
+        _capped(len(hits.figurative)),
+        _capped(hits.joke),
+        float(hits.first_person),
+        float(hits.question),
+        scores.sentiment.get("negative", 0.0),
+        scores.sentiment.get("positive", 0.0),
+        scores.complaint,
+    ]
+
+
+SIDE_FEATURES: tuple[str, ...] = (
+    *(f"cue:{r.value}" for r in RISK_TYPES),
+    "figurative",
+    "joke",
+    "first_person",
+    "question",
+    "negative",
+    "positive",
+    "complaint",
+)
+
+
+# The embedding enters at twice its length: the same L2 penalty then binds its weights less than the cues',
+# which generalised better to texts written by other people (evalsets/, development half).
+EMBEDDING_SCALE = 2.0
+
+
+def window_features(window: str, scores: ModelScores) -> tuple[np.ndarray, CueHits]:
+    hits = find_cues(window)
+    side = np.asarray(side_features(hits, scores), dtype=np.float32)
+    return np.concatenate([EMBEDDING_SCALE * np.asarray(scores.embedding, dtype=np.float32), side]), hits
+
+
+@dataclass(frozen=True)
+class RiskFinding:
+    type: RiskType
+    probability: float
+    evidence: tuple[str, ...]  # the words (or, without a cue word, the sentence) that carry it
+    serious: bool  # at or above the type's threshold: escalates whatever sentiment and complaint say
+
+    @property
+    def label(self) -> str:
+        return RISK_LABELS[self.type]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type.value,
+            "score": round(self.probability, 4),  # calibrated probability
+            "evidence": list(self.evidence),
+            "serious": self.serious,
+        }
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
+
+
+def _shorten(text: str, limit: int = EVIDENCE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+HEADS = len(RISK_TYPES) + 1  # one per type, then "any serious risk"
+ANY = len(RISK_TYPES)
+
+
+class RiskModel:
+    """One shared ReLU layer, one output per type and one for any risk; Platt calibration; thresholds."""
+
+    def __init__(
+        self,
+        w1: np.ndarray,
+        b1: np.ndarray,
+        weights: np.ndarray,
+        bias: np.ndarray,
+        calib: np.ndarray,
+        thresholds: np.ndarray,
+        card: dict[str, Any] | None = None,
+    ) -> None:
+        n = HEADS
+        if weights.shape[0] != n or bias.shape != (n,) or calib.shape != (n, 2) or thresholds.shape != (n,):
+            raise ValueError("risk weights do not match the risk types")
+        if b1.shape != (w1.shape[0],) or weights.shape[1] != w1.shape[0]:
+            raise ValueError("the risk model's hidden layer does not match its output layer")
+        self.w1 = w1.astype(np.float32)
+        self.b1 = b1.astype(np.float32)
+        self.weights = weights.astype(np.float32)
+        self.bias = bias.astype(np.float32)
+        self.calib = calib.astype(np.float32)
+        self.thresholds = thresholds.astype(np.float32)
+        self.card = card or {}
+
+    @classmethod
+    def from_params(
+        cls,
+        params: Mapping[str, np.ndarray],
+        calib: np.ndarray,
+        thresholds: np.ndarray,
+        card: dict[str, Any] | None = None,
+    ) -> RiskModel:
+        """A model from ``train_risk.fit_mlp``'s arrays (``w1``, ``b1``, ``weights``, ``bias``)."""
+        return cls(params["w1"], params["b1"], params["weights"], params["bias"], calib, thresholds, card)
+
+    @property
+    def version(self) -> str:
+        return str(self.card.get("version", "unknown"))
+
+    @classmethod
+    def load(cls, model_dir: Path | None = None) -> RiskModel:
+        folder = Path(model_dir) if model_dir is not None else MODELS_DIR
+        path = folder / WEIGHTS_FILE
+        if not path.is_file():
+            raise ModelNotFound(f"{folder} lacks {WEIGHTS_FILE}")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: np.asarray(data[k]) for k in data.files}
+            card_path = folder / CARD_FILE
+            card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.is_file() else {}
+            return cls.from_params(arrays, arrays["calib"], arrays["thresholds"], card)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelNotFound(f"cannot load the risk model in {folder}: {exc}") from exc
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            folder / WEIGHTS_FILE,
+            w1=self.w1,
+            b1=self.b1,
+            weights=self.weights,
+            bias=self.bias,
+            calib=self.calib,
+            thresholds=self.thresholds,
+        )
+        (folder / CARD_FILE).write_text(json.dumps(self.card, indent=2) + "\n", encoding="utf-8")
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """(n, HEADS) raw scores for (n, n_features) rows."""
+        hidden = np.maximum(np.atleast_2d(features) @ self.w1.T + self.b1, 0)
+        return np.asarray(hidden @ self.weights.T + self.bias)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """(n, HEADS) calibrated probabilities."""
+        z = self.logits(features)
+        return _sigmoid(self.calib[:, 0] * z + self.calib[:, 1])
+
+    def assess(self, windows: Sequence[str], scores: Sequence[ModelScores]) -> list[RiskFinding]:
+        """The risks one text carries (its windows and their model scores), most probable first."""
+        feats, hits = zip(*(window_features(w, s) for w, s in zip(windows, scores, strict=True)), strict=True)
+        probs = self.probabilities(np.stack(feats))
+        best = probs.argmax(0)
+        top = probs[best, np.arange(HEADS)]
+        any_serious = top[ANY] >= self.thresholds[ANY]
+        leading = int(np.argmax(top[:ANY]))
+        findings = []
+        for t, risk in enumerate(RISK_TYPES):
+            p = float(top[t])
+            lead = any_serious and t == leading
+            if p < REPORT_FLOOR and not lead:
+                continue
+            words = hits[best[t]].by_type.get(risk) or [_shorten(windows[best[t]])]
+            evidence = tuple(dict.fromkeys(words))[:4]
+            serious = p >= float(self.thresholds[t]) or bool(lead)
+            findings.append(RiskFinding(risk, max(p, float(top[ANY])) if lead else p, evidence, serious))
+        return sorted(findings, key=lambda f: -f.probability)

@@ -192,8 +192,25 @@ class RiskModel:
 
     def assess(self, windows: Sequence[str], scores: Sequence[ModelScores]) -> list[RiskFinding]:
         """The risks one text carries (its windows and their model scores), most probable first."""
-        feats, hits = zip(*(window_features(w, s) for w, s in zip(windows, scores, strict=True)), strict=True)
-        probs = self.probabilities(np.stack(feats))
+        return self.assess_many([windows], [scores])[0]
+
+    def assess_many(
+        self, texts: Sequence[Sequence[str]], scores: Sequence[Sequence[ModelScores]]
+    ) -> list[list[RiskFinding]]:
+        """``assess`` for many texts (each as its windows and their scores) in one pass of the network."""
+        pairs = [(w, s) for ws, ss in zip(texts, scores, strict=True) for w, s in zip(ws, ss, strict=True)]
+        rows = [window_features(w, s) for w, s in pairs]
+        if not rows:
+            return [[] for _ in texts]
+        probs = self.probabilities(np.stack([f for f, _ in rows]))
+        out, start = [], 0
+        for ws in texts:
+            n = len(ws)
+            out.append(self._findings(list(ws), [h for _, h in rows[start : start + n]], probs[start : start + n]))
+            start += n
+        return out
+
+    def _findings(self, windows: list[str], hits: list[CueHits], probs: np.ndarray) -> list[RiskFinding]:
         best = probs.argmax(0)
         top = probs[best, np.arange(HEADS)]
         any_serious = top[ANY] >= self.thresholds[ANY]

@@ -18,8 +18,34 @@ def _any(*phrases: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w])(?:" + "|".join(phrases) + r")(?![\w])", re.IGNORECASE)
 
 
-CUES: dict[RiskType, re.Pattern[str]] = {
-    RiskType.INJURY: _any(
+_ACRONYM = re.compile(r"^\(\?-i:(.+)\)$")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One risk type's phrases: matched case-blind on the lower-cased text (much faster than IGNORECASE), and its
+    acronyms ("ER", "FCA") matched case-sensitively on the text as written."""
+
+    words: re.Pattern[str]
+    acronyms: re.Pattern[str] | None
+
+    @classmethod
+    def of(cls, *phrases: str) -> Cue:
+        acronyms = [m.group(1) for p in phrases if (m := _ACRONYM.match(p))]
+        words = [p.lower() for p in phrases if not _ACRONYM.match(p)]
+        bounded = r"(?<![\w])(?:{})(?![\w])"
+        return cls(
+            re.compile(bounded.format("|".join(words))),
+            re.compile(bounded.format("|".join(acronyms))) if acronyms else None,
+        )
+
+    def find(self, text: str, lowered: str) -> list[str]:
+        found = [m.group(0) for m in self.words.finditer(lowered)]
+        return found + ([m.group(0) for m in self.acronyms.finditer(text)] if self.acronyms else [])
+
+
+CUES: dict[RiskType, Cue] = {
+    RiskType.INJURY: Cue.of(
         r"injur(?:y|ies|ed|ing)",
         r"hurt(?:ing|s)?",
         r"wounded?",
@@ -88,7 +114,7 @@ CUES: dict[RiskType, re.Pattern[str]] = {
         r"accident",
         r"struck (?:by|a|another)",
     ),
-    RiskType.SAFETY_HAZARD: _any(
+    RiskType.SAFETY_HAZARD: Cue.of(
         r"fire",
         r"caught fire",
         r"on fire",
@@ -157,7 +183,7 @@ CUES: dict[RiskType, re.Pattern[str]] = {
         r"battery (?:swelled|swollen|bulg\w*|leak\w*)",
         r"swollen battery",
     ),
-    RiskType.LEGAL: _any(
+    RiskType.LEGAL: Cue.of(
         r"lawyers?",
         r"attorneys?",
         r"solicitors?",
@@ -211,7 +237,7 @@ CUES: dict[RiskType, re.Pattern[str]] = {
         r"(?-i:GDPR)",
         r"data protection (?:act|authority)",
     ),
-    RiskType.DISCRIMINATION_ABUSE: _any(
+    RiskType.DISCRIMINATION_ABUSE: Cue.of(
         r"racis[tm]",
         r"racial(?:ly)?",
         r"slurs?",
@@ -254,7 +280,7 @@ CUES: dict[RiskType, re.Pattern[str]] = {
         r"refused (?:to )?serv(?:e|ice)",
         r"kicked (?:me|us) out",
     ),
-    RiskType.PRIVACY_SECURITY: _any(
+    RiskType.PRIVACY_SECURITY: Cue.of(
         r"data (?:breach|leak)",
         r"breach(?:ed)?",
         r"leak(?:ed)? (?:my|our|customer|personal)",
@@ -285,7 +311,7 @@ CUES: dict[RiskType, re.Pattern[str]] = {
         r"spyware",
         r"phish(?:ing|ed)?",
     ),
-    RiskType.FRAUD_MONEY: _any(
+    RiskType.FRAUD_MONEY: Cue.of(
         r"fraud(?:ulent(?:ly)?|ster|sters)?",
         r"scam(?:med|mer|mers|s)?",
         r"unauthori[sz]ed",
@@ -323,7 +349,7 @@ CUES: dict[RiskType, re.Pattern[str]] = {
         r"skimm(?:er|ed|ing)",
         r"chargeback",
     ),
-    RiskType.PRESS_VIRAL: _any(
+    RiskType.PRESS_VIRAL: Cue.of(
         r"journalists?",
         r"reporters?",
         r"newspapers?",
@@ -356,7 +382,7 @@ CUES: dict[RiskType, re.Pattern[str]] = {
         r"senator",
         r"councill?or",
     ),
-    RiskType.VULNERABLE_CUSTOMER: _any(
+    RiskType.VULNERABLE_CUSTOMER: Cue.of(
         r"passed away",
         r"died",
         r"death certificate",
@@ -404,7 +430,7 @@ CUES: dict[RiskType, re.Pattern[str]] = {
         r"caregiver",
         r"vulnerable",
     ),
-    RiskType.PROPERTY_DAMAGE: _any(
+    RiskType.PROPERTY_DAMAGE: Cue.of(
         r"flood(?:ed|ing)",
         r"water damage",
         r"leak(?:ed|ing)? (?:all over|through|into|onto)",
@@ -499,10 +525,11 @@ class CueHits:
 
 def find_cues(text: str) -> CueHits:
     figurative = [m.group(0) for m in FIGURATIVE.finditer(text)]
-    masked = FIGURATIVE.sub(lambda m: "_" * len(m.group(0)), text)
+    masked = FIGURATIVE.sub(lambda m: "_" * len(m.group(0)), text) if figurative else text
     by_type: dict[RiskType, list[str]] = {}
-    for risk, pattern in CUES.items():
-        found = [m.group(0) for m in pattern.finditer(masked)]
+    lowered = masked.lower()
+    for risk, cue in CUES.items():
+        found = cue.find(masked, lowered)
         if found:
             by_type[risk] = found
     joke = len(JOKE.findall(text)) + len(_JOKE_EMOJI.findall(text))

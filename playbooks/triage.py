@@ -106,15 +106,13 @@ class Triage:
         windows = [split_windows(i.text) for i in items]
         long = [w for ws in windows if len(ws) > 1 for w in ws]
         extra = iter(self.engine.predict(long) if long else [])
-        found = []
-        for item, ws, s in zip(items, windows, scores, strict=True):
-            window_scores = [s] if len(ws) == 1 else [next(extra) for _ in ws]
-            risks = self.risk_model.assess(ws, window_scores)
+        per_text = [[s] if len(ws) == 1 else [next(extra) for _ in ws] for ws, s in zip(windows, scores, strict=True)]
+        found = self.risk_model.assess_many(windows, per_text)
+        for k, (item, window_scores) in enumerate(zip(items, per_text, strict=True)):
             book = self.playbook_for(item.source, item.text)
             if book is not None:
                 embeddings = np.stack([w.embedding for w in window_scores])
-                risks = self.risk_examples[book.business].match(embeddings, risks)
-            found.append(risks)
+                found[k] = self.risk_examples[book.business].match(embeddings, found[k])
         return found
 
     def decide_one(

@@ -53,6 +53,7 @@ eval: $(VENV)/.train-installed
 bench: $(VENV)/.train-installed
 	$(BIN)/python bench/bench_classifier.py
 	$(BIN)/python bench/bench_ingest.py --db sqlite
+	$(BIN)/python bench/bench_escalation.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

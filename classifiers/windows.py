@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 MAX_WORDS = 40
+WHOLE_WORDS = 48  # a text this short is read whole (about the encoder's 64 tokens): no second pass for a tweet
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=\.\.\.)\s*")
 
 
@@ -23,7 +24,7 @@ def _pieces(sentence: str, max_words: int) -> list[str]:
 
 def split_windows(text: str, max_words: int = MAX_WORDS) -> list[str]:
     """The text itself when it is short, else windows of whole sentences of at most ``max_words`` words."""
-    if len(text.split()) <= max_words:
+    if len(text.split()) <= max(max_words, WHOLE_WORDS):
         return [text]
     sentences = [p for s in _SENTENCE.split(text) if s and s.strip() for p in _pieces(s.strip(), max_words)]
     windows: list[str] = []

@@ -130,7 +130,7 @@ class Triage:
                 ctx = replace(ctx, target_minutes=book.targets_for(category.id if category else None).ack_minutes)
         if risks is None:
             risks = self.risks([item], [scores])[0]
-        floors = {r: route.urgency_floor for r, route in book.risks.items() if route.urgency_floor} if book else {}
+        floors = self._floors(book)
         result = classify_scores(scores, item.text, ctx, matcher, risks=risks, floors=floors, category=match)
         level = result.urgency.level
         routed = [r for r in result.serious_risks if not book or book.risk_route(r.type).escalate]
@@ -153,6 +153,17 @@ class Triage:
             risk=routed[0].type if routed else None,
         )
         return result, decision
+
+    @staticmethod
+    def _floors(book: Playbook | None) -> dict[RiskType, str]:
+        """The playbook's urgency floors; a silenced risk (``escalate: false``) lifts no level on its own."""
+        if book is None:
+            return {}
+        return {
+            r: (route.urgency_floor or "high") if route.escalate else "low"
+            for r, route in book.risks.items()
+            if route.urgency_floor or not route.escalate
+        }
 
     @staticmethod
     def _owner(book: Playbook | None, category: Category | None, routed: list[RiskFinding]) -> Owner | None:

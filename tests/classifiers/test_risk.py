@@ -112,3 +112,15 @@ def test_a_risk_buried_in_a_long_ticket_is_found(assess) -> None:  # noqa: ANN00
 def test_every_output_has_a_threshold(risk_model: RiskModel) -> None:
     assert risk_model.thresholds.shape == (len(RISK_TYPES) + 1,)
     assert np.all((risk_model.thresholds > 0) & (risk_model.thresholds < 1))
+
+
+def test_corrections_are_weighted_deduplicated_and_never_from_the_eval_sets() -> None:
+    from classifiers.risk_data import CORRECTION_WEIGHT, correction_examples, eval_texts, written_examples
+
+    rows = [("The ladder  collapsed", ["injury"]), ("the ladder collapsed", ["injury", "safety_hazard"]), ("ok", [])]
+    examples = correction_examples(rows)
+    assert len(examples) == 2 and all(ex.weight == CORRECTION_WEIGHT for ex in examples)
+    assert examples[0].risks == {RiskType.INJURY, RiskType.SAFETY_HAZARD}  # the latest correction of a text wins
+    banned = eval_texts()
+    assert len(banned) > 1000  # every evaluation set is read
+    assert not [ex for ex in written_examples() if " ".join(ex.text.split()).lower() in banned]

@@ -74,8 +74,10 @@ def test_a_playbook_can_add_its_own_risk_examples_and_silence_a_risk(engine: Eng
     hazard = next(r for r in result.risks if r.type == RiskType.SAFETY_HAZARD)
     assert hazard.serious and any("playbook example" in e for e in hazard.evidence)
     assert decision.escalate and decision.channel == "C0CARPARK"
-    _, quiet = decide(triage, "I'm a reporter at the Evening Post writing about your new store opening hours")
-    assert quiet.risk != RiskType.PRESS_VIRAL
+    reporter = "I'm a journalist at the Evening Post and my story on your store's broken freezers runs tomorrow"
+    quiet_result, quiet = decide(triage, reporter)
+    assert RiskType.PRESS_VIRAL in {r.type for r in quiet_result.serious_risks}  # still shown
+    assert quiet.risk is None and quiet.level != "high"  # but it pages nobody and lifts no level
 
 
 def test_unknown_risk_types_in_a_playbook_are_refused(tmp_path: Path) -> None:

@@ -51,10 +51,10 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
     from bot import migrate
+    from bot.access import tokens
     from bot.clock import SystemClock
     from bot.db import create_db_engine, make_session_factory, transaction
     from bot.errors import InvalidRequest
-    from bot.services import tokens
 
     engine = create_db_engine(settings.database_url)
     migrate.upgrade(engine)
@@ -139,7 +139,7 @@ def cmd_train_risk(args: argparse.Namespace, settings: Settings) -> int:
     import tempfile
 
     from bot.db import create_db_engine, make_session_factory, transaction
-    from bot.services.corrections import risk_corrections
+    from bot.triage.corrections import risk_corrections
     from classifiers.train_risk import main as train_risk_main
 
     rows: list[tuple[str, list[str]]] = []

@@ -1,45 +1,60 @@
-"""What the app factory wires together and the routers read (one object on app.state)."""
+"""The application context: everything the app factory wires together, built once (`bot.main.build_context`),
+frozen and fully typed. Routers read it from `app.state.ctx`; workers get it when they start."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.access.tokens import TokenVerifier
 from bot.clock import Clock
-from bot.services.tokens import TokenVerifier
 from bot.settings import Settings
+from bot.workers.ingest_writer import IngestWriter
+from bot.workers.outbox import Deliverer
+from bot.workers.supervisor import Supervisor
+from classifiers import Batcher
+from classifiers import Engine as ModelEngine
+from playbooks.schema import Playbook
+from playbooks.triage import Triage
+
+
+@dataclass
+class LoadedModel:
+    engine: ModelEngine
+    batcher: Batcher
+    triage: Triage
+    version: str
 
 
 @dataclass
 class ModelState:
-    """The model loads in the background so /healthz answers at once; /readyz waits for it."""
+    """The model loads in the background so /healthz answers at once; /readyz waits for `ready`.
+
+    Exactly one of `loaded` and `error` is set once `ready` is.
+    """
 
     ready: threading.Event = field(default_factory=threading.Event)
+    loaded: LoadedModel | None = None
     error: str | None = None
-    engine: Any = None
-    batcher: Any = None
-    triage: Any = None
-    version: str = "unknown"
+
+    @property
+    def version(self) -> str:
+        return self.loaded.version if self.loaded else "unknown"
 
 
-@dataclass
+@dataclass(frozen=True)
 class AppContext:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
     clock: Clock
     verifier: TokenVerifier
+    playbooks: tuple[Playbook, ...]
     model: ModelState
-    workers: list[Any] = field(default_factory=list)
-    on_ingest: list[Any] = field(default_factory=list)
-    stopping: threading.Event = field(default_factory=threading.Event)
-    deliverers: dict[str, Any] = field(default_factory=dict)  # outbox kind -> deliverer
-    ingest_writer: Any = None  # bot.services.ingest_writer.IngestWriter, started by the lifespan
-
-    def notify_ingest(self) -> None:
-        for callback in self.on_ingest:
-            callback()
+    deliverers: tuple[Deliverer, ...]  # each names the outbox kinds it delivers
+    supervisor: Supervisor  # the long-running workers of this process
+    ingest: IngestWriter  # group-commits accepted mentions and tickets, then wakes the classifier
+    owner: str  # this process's name in leases and claims (host:pid:id)

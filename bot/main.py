@@ -1,4 +1,7 @@
-"""create_app(settings): the FastAPI app; its lifespan runs migrations and starts the workers."""
+"""create_app(settings): the FastAPI app; its lifespan runs migrations and starts the workers.
+
+`build_context` is the one place the application's parts are built and wired; nothing is added later.
+"""
 
 from __future__ import annotations
 
@@ -6,53 +9,75 @@ import logging
 import os
 import socket
 import threading
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from bot import migrate
+from bot.access.tokens import TokenVerifier
 from bot.api import cases, classify, errors, health, ingest, metrics
 from bot.clock import Clock, SystemClock
 from bot.context import AppContext, ModelState
 from bot.db import create_db_engine, make_session_factory
 from bot.runtime import load_model, load_playbooks
-from bot.services.ingest_writer import IngestWriter
-from bot.services.tokens import TokenVerifier
 from bot.settings import Settings
 from bot.slack import install as slack_install
+from bot.sources.replies import ReplyDeliverer
 from bot.web import pages
-from bot.workers import start_workers, stop_workers
+from bot.workers.ingest_writer import IngestWriter
+from bot.workers.outbox import Deliverer
+from bot.workers.start import start_workers
+from bot.workers.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    playbooks = load_playbooks(settings)  # fail at once, with file and line, on a broken playbook
+def build_context(settings: Settings, *, clock: Clock | None = None) -> AppContext:
+    playbooks = tuple(load_playbooks(settings))  # fail at once, with file and line, on a broken playbook
     engine = create_db_engine(settings.database_url)
     factory = make_session_factory(engine)
-    ctx = AppContext(
-        settings=settings, engine=engine, session_factory=factory, clock=clock or SystemClock(),
-        verifier=TokenVerifier(factory, settings.token_cache_seconds), model=ModelState(),
+    clock = clock or SystemClock()
+    supervisor = Supervisor()
+    deliverers: tuple[Deliverer, ...] = (
+        ReplyDeliverer(),  # source connectors (X, Zendesk, ...) register their repliers here
+        *slack_install.deliverers(settings, session_factory=factory, clock=clock, playbooks=playbooks),
     )
-    owner = f"{socket.gethostname()}:{os.getpid()}:{id(ctx):x}"
+    return AppContext(
+        settings=settings,
+        engine=engine,
+        session_factory=factory,
+        clock=clock,
+        verifier=TokenVerifier(factory, settings.token_cache_seconds),
+        playbooks=playbooks,
+        model=ModelState(),
+        deliverers=deliverers,
+        supervisor=supervisor,
+        ingest=IngestWriter(session_factory=factory, clock=clock, on_commit=supervisor.notify_ingest),
+        owner=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+    )
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    ctx = build_context(settings, clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        migrate.upgrade(engine)
-        ctx.ingest_writer = IngestWriter(session_factory=factory, clock=ctx.clock, on_commit=ctx.notify_ingest)
-        loader = threading.Thread(target=load_model, args=(ctx.model, settings, playbooks), daemon=True)
+        migrate.upgrade(ctx.engine)
+        ctx.ingest.start()
+        loader = threading.Thread(target=load_model, args=(ctx.model, settings, ctx.playbooks), daemon=True)
         loader.start()
         if settings.run_workers:
-            start_workers(ctx, owner=owner)
+            start_workers(ctx)
         try:
             yield
         finally:
-            ctx.ingest_writer.close()
-            stop_workers(ctx)
-            if ctx.model.batcher is not None:
-                ctx.model.batcher.close()
-            engine.dispose()
+            ctx.ingest.stop()
+            ctx.supervisor.stop_all()
+            if ctx.model.loaded is not None:
+                ctx.model.loaded.batcher.close()
+            ctx.engine.dispose()
 
     app = FastAPI(title="Rapid Response Bot", version="0.1.0", lifespan=lifespan)
     app.state.ctx = ctx
@@ -60,5 +85,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.add_middleware(errors.RequestLimits, max_body_bytes=settings.max_body_bytes)
     for module in (health, ingest, cases, classify, metrics, pages):
         app.include_router(module.router)
-    slack_install.install(app, ctx, playbooks)  # deliverers and POST /slack/events when Slack is configured
+    slack_install.install_routes(app, ctx)  # POST /slack/events when Slack is configured
     return app

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-URGENCY_RANK = {"low": 1, "normal": 2, "high": 3, "critical": 4}
-RANK_URGENCY = {v: k for k, v in URGENCY_RANK.items()}
+from bot.enums import CaseStatus, OutboxStatus
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -71,7 +70,7 @@ class Case(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)  # url, lang, in_reply_to, metrics, priority
     created_at: Mapped[datetime]
     received_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(sa.String(16), default="new")  # new acked replied resolved
+    status: Mapped[str] = mapped_column(sa.String(16), default=CaseStatus.NEW)  # a CaseStatus
 
     # classification work queue
     classified_at: Mapped[datetime | None]
@@ -136,16 +135,18 @@ class Outbox(Base):
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
     case_id: Mapped[str | None] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(sa.String(32))  # escalation, reply, ...
+    kind: Mapped[str] = mapped_column(sa.String(32))  # an OutboxKind
     channel: Mapped[str | None] = mapped_column(sa.String(128))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     dedupe_key: Mapped[str] = mapped_column(sa.String(255))
-    status: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending posted failed
+    status: Mapped[str] = mapped_column(sa.String(16), default=OutboxStatus.PENDING)  # an OutboxStatus
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
     claimed_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.String(1000))
+    error_code: Mapped[str | None] = mapped_column(sa.String(32))  # a DeliveryCode
+    waiting_for: Mapped[str | None] = mapped_column(sa.String(64))  # the connector a `waiting` row needs
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # e.g. {"channel": ..., "ts": ...}
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
@@ -257,9 +258,7 @@ class SlackReminderConfirmation(Base):
 
     __tablename__ = "slack_reminder_confirmations"
 
-    reminder_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("slack_reminders.id", ondelete="CASCADE"), primary_key=True
-    )
+    reminder_id: Mapped[int] = mapped_column(sa.ForeignKey("slack_reminders.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(128))
     at: Mapped[datetime]

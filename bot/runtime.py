@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
-from bot.context import ModelState
+from bot.context import LoadedModel, ModelState
 from bot.settings import Settings
 from classifiers import Batcher, Engine
 from playbooks.loader import load_dir
@@ -31,15 +32,15 @@ def load_playbooks(settings: Settings) -> list[Playbook]:
     return load_dir(settings.playbooks_dir)
 
 
-def load_model(state: ModelState, settings: Settings, playbooks: list[Playbook]) -> None:
+def load_model(state: ModelState, settings: Settings, playbooks: Sequence[Playbook]) -> None:
     """Fill `state` (runs in a background thread at start-up); errors are kept for /readyz."""
     try:
         engine = shared_engine(settings.model_dir, settings.model_threads)
-        state.engine = engine
-        state.triage = Triage(engine, playbooks, default_channel=settings.escalation_channel)
-        state.version = f"{engine.info.get('version', 'unknown')}+risk-{state.triage.risk_model.version}"
-        state.batcher = Batcher(engine, max_batch=settings.model_max_batch, max_wait_ms=5.0)
-        log.info("model %s loaded", state.version)
+        triage = Triage(engine, list(playbooks), default_channel=settings.escalation_channel)
+        version = f"{engine.info.get('version', 'unknown')}+risk-{triage.risk_model.version}"
+        batcher = Batcher(engine, max_batch=settings.model_max_batch, max_wait_ms=5.0)
+        state.loaded = LoadedModel(engine=engine, batcher=batcher, triage=triage, version=version)
+        log.info("model %s loaded", version)
     except Exception as exc:
         log.exception("model failed to load")
         state.error = f"{type(exc).__name__}: {exc}"

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from classifiers.risk_types import RiskType
+from bot.enums import RiskType, UrgencyLevel
 
 Source = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
@@ -102,7 +102,7 @@ class ReplyIn(BaseModel):
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sentiment: Literal["negative", "neutral", "positive"] | None = None
-    urgency: Literal["low", "normal", "high", "critical"] | None = None
+    urgency: UrgencyLevel | None = None
     category: Annotated[str, StringConstraints(max_length=128)] | None = None
     is_complaint: bool | None = None
     risks: list[RiskType] | None = None  # the risks the text really carries ([] = none): trains the risk head

@@ -16,6 +16,7 @@ from classifiers.types import (
     ModelScores,
     Urgency,
     UrgencyContext,
+    UrgencyLevel,
 )
 from classifiers.urgency import WEIGHTS, score_urgency
 
@@ -32,6 +33,7 @@ __all__ = [
     "ModelNotFound",
     "ModelScores",
     "Urgency",
+    "UrgencyLevel",
     "UrgencyContext",
     "classify_scores",
     "normalize",

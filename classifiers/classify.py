@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from classifiers.matching import CategoryMatcher
 from classifiers.risk import RiskFinding
 from classifiers.risk_types import RiskType
-from classifiers.types import CategoryMatch, Classification, ModelScores, UrgencyContext
+from classifiers.types import CategoryMatch, Classification, ModelScores, UrgencyContext, UrgencyLevel
 from classifiers.urgency import score_urgency
 
 COMPLAINT_THRESHOLD = 0.5  # P(complaint) at or above which a text counts as a complaint
@@ -20,7 +20,7 @@ def classify_scores(
     matcher: CategoryMatcher | None = None,
     complaint_threshold: float = COMPLAINT_THRESHOLD,
     risks: Sequence[RiskFinding] = (),
-    floors: Mapping[RiskType, str] | None = None,
+    floors: Mapping[RiskType, UrgencyLevel] | None = None,
     category: CategoryMatch | None = None,
 ) -> Classification:
     """``category``: a match already made (category matching runs once per text); else ``matcher`` makes it."""

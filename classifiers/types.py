@@ -6,6 +6,7 @@ These are the public shapes `bot` and `playbooks` rely on; keep them stable.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -14,7 +15,26 @@ if TYPE_CHECKING:
     from classifiers.risk import RiskFinding
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
-URGENCY_LEVELS = ("low", "normal", "high", "critical")
+
+
+class UrgencyLevel(StrEnum):
+    """The four urgency levels, lowest first; `rank` (1..4) is what the queue sorts on."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(UrgencyLevel).index(self) + 1
+
+    @classmethod
+    def from_rank(cls, rank: int) -> UrgencyLevel:
+        return list(cls)[rank - 1]
+
+    def at_least(self, other: str) -> bool:
+        return self.rank >= UrgencyLevel(other).rank
 
 
 @dataclass(frozen=True)
@@ -51,7 +71,7 @@ class UrgencyContext:
 
 @dataclass(frozen=True)
 class Urgency:
-    level: str
+    level: UrgencyLevel
     score: float
     reasons: list[str]
 

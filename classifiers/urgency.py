@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 
 from classifiers.risk import RiskFinding
 from classifiers.risk_types import RiskType
-from classifiers.types import ModelScores, Urgency, UrgencyContext
+from classifiers.types import ModelScores, Urgency, UrgencyContext, UrgencyLevel
 
 WEIGHTS: dict[str, float] = {
     "risk": 0.50,
@@ -47,11 +47,17 @@ WEIGHTS: dict[str, float] = {
     "churn": 0.05,
 }
 
-LEVELS: tuple[tuple[float, str], ...] = ((0.75, "critical"), (0.50, "high"), (0.25, "normal"), (0.0, "low"))
-LEVEL_ORDER = ("low", "normal", "high", "critical")
+LEVELS: tuple[tuple[float, UrgencyLevel], ...] = (
+    (0.75, UrgencyLevel.CRITICAL),
+    (0.50, UrgencyLevel.HIGH),
+    (0.25, UrgencyLevel.NORMAL),
+    (0.0, UrgencyLevel.LOW),
+)
 REPEAT_WINDOW = "24 h"  # how the service's look-back window for repeat contacts is named in reasons
 PRIORITY_TIERS = frozenset({"vip", "enterprise"})
-RISK_FLOORS: dict[RiskType, str] = {risk: "high" for risk in RiskType} | {RiskType.INJURY: "critical"}
+RISK_FLOORS: dict[RiskType, UrgencyLevel] = {risk: UrgencyLevel.HIGH for risk in RiskType} | {
+    RiskType.INJURY: UrgencyLevel.CRITICAL
+}
 CHURN = re.compile(
     r"\b(?:cancel(?:l?ing)? my (?:account|subscription|contract|order|plan)|close my account|switching to|"
     r"switch(?:ing)? providers?|taking my business|never (?:using|shopping|buying|flying|ordering) (?:here|with you|"
@@ -73,7 +79,7 @@ def _people(n: int) -> str:
     return str(n)
 
 
-def level_for(score: float) -> str:
+def level_for(score: float) -> UrgencyLevel:
     return next(name for bound, name in LEVELS if score >= bound)
 
 
@@ -91,7 +97,7 @@ def score_urgency(
     text: str,
     ctx: UrgencyContext,
     risks: Sequence[RiskFinding] = (),
-    floors: Mapping[RiskType, str] | None = None,
+    floors: Mapping[RiskType, UrgencyLevel] | None = None,
 ) -> Urgency:
     """Combine risks, the model's scores and the context into a level, a 0..1 score and plain-words reasons."""
     terms: list[tuple[float, str | None]] = []
@@ -128,8 +134,8 @@ def score_urgency(
     level = level_for(score)
     floor_by = {**RISK_FLOORS, **(floors or {})}
     for risk in serious:
-        floor = floor_by.get(risk.type, "high")
-        if LEVEL_ORDER.index(floor) > LEVEL_ORDER.index(level):
+        floor = UrgencyLevel(floor_by.get(risk.type, UrgencyLevel.HIGH))
+        if floor.rank > level.rank:
             level = floor
     ranked = sorted((t for t in terms if t[1]), key=lambda t: -t[0])
     reasons = [risk_reason(r) for r in serious] + [reason for _, reason in ranked if reason]

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from classifiers.risk_types import RiskType
-
-UrgencyLevel = Literal["low", "normal", "high", "critical"]
+from classifiers.types import UrgencyLevel
 
 
 class _Strict(BaseModel):
@@ -90,7 +87,7 @@ class Playbook(_Strict):
     name: str
     match: Match = Field(default_factory=Match)
     escalation_channel: str | None = None
-    escalate_at: UrgencyLevel = "high"
+    escalate_at: UrgencyLevel = UrgencyLevel.HIGH
     targets: Targets = Field(default_factory=Targets)
     category_threshold: float | None = Field(default=None, gt=0, lt=1)
     categories: list[Category] = Field(min_length=1)

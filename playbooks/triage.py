@@ -13,14 +13,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from classifiers import CategoryMatcher, Classification, ModelScores, UrgencyContext, classify_scores
+from classifiers import CategoryMatcher, Classification, ModelScores, UrgencyContext, UrgencyLevel, classify_scores
 from classifiers.risk import RiskFinding, RiskModel
 from classifiers.risk_types import RiskType
 from classifiers.runtime import Engine
 from classifiers.windows import split_windows
 from playbooks.schema import Category, Owner, Playbook, Targets
-
-LEVELS = ("low", "normal", "high", "critical")
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class TriageInput:
 class Decision:
     playbook: str | None
     category: Category | None
-    level: str
+    level: UrgencyLevel
     escalate: bool
     channel: str | None
     mention: str | None
@@ -135,10 +133,10 @@ class Triage:
         level = result.urgency.level
         routed = [r for r in result.serious_risks if not book or book.risk_route(r.type).escalate]
         threshold = (category.escalate_at if category and category.escalate_at else None) or (
-            book.escalate_at if book else "high"
+            book.escalate_at if book else UrgencyLevel.HIGH
         )
         negative = result.is_complaint or result.sentiment_label == "negative"
-        escalate = bool(routed) or (negative and LEVELS.index(level) >= LEVELS.index(threshold))
+        escalate = bool(routed) or (negative and level.at_least(threshold))
         owner = self._owner(book, category, routed)
         channel = (owner.channel if owner else None) or (book.escalation_channel if book else None)
         decision = Decision(
@@ -155,12 +153,12 @@ class Triage:
         return result, decision
 
     @staticmethod
-    def _floors(book: Playbook | None) -> dict[RiskType, str]:
+    def _floors(book: Playbook | None) -> dict[RiskType, UrgencyLevel]:
         """The playbook's urgency floors; a silenced risk (``escalate: false``) lifts no level on its own."""
         if book is None:
             return {}
         return {
-            r: (route.urgency_floor or "high") if route.escalate else "low"
+            r: (route.urgency_floor or UrgencyLevel.HIGH) if route.escalate else UrgencyLevel.LOW
             for r, route in book.risks.items()
             if route.urgency_floor or not route.escalate
         }

@@ -127,8 +127,8 @@ def app_client(settings: Any) -> Iterator[Any]:
 
 
 def make_token(client: Any, *scopes: str) -> dict[str, str]:
+    from bot.access import tokens
     from bot.db import transaction
-    from bot.services import tokens
 
     ctx = client.app.state.ctx
     with transaction(ctx.session_factory) as session:

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from bot.actions import lifecycle
 from bot.api.deps import AgentUser, ContextDep, SessionDep
+from bot.cases.queries import QueueFilter, get_case, list_queue, render_cases
 from bot.db import transaction
 from bot.errors import InvalidRequest
 from bot.schemas import FeedbackIn, ReplyIn
-from bot.services import actions
-from bot.services.cases import QueueFilter, get_case, list_queue, render_cases
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -54,17 +54,17 @@ def _act(ctx: ContextDep, case_id: str, action: Callable[..., Any], **kwargs: An
 
 @router.post("/{case_id}/ack")
 def ack(case_id: str, ctx: ContextDep, user: AgentUser) -> dict[str, Any]:
-    return _act(ctx, case_id, actions.ack, actor=f"api:{user.name}")
+    return _act(ctx, case_id, lifecycle.ack, actor=f"api:{user.name}")
 
 
 @router.post("/{case_id}/reply")
 def reply(case_id: str, body: ReplyIn, ctx: ContextDep, user: AgentUser) -> dict[str, Any]:
-    return _act(ctx, case_id, actions.reply, text=body.text, send=body.send, actor=f"api:{user.name}")
+    return _act(ctx, case_id, lifecycle.reply, text=body.text, send=body.send, actor=f"api:{user.name}")
 
 
 @router.post("/{case_id}/resolve")
 def resolve(case_id: str, ctx: ContextDep, user: AgentUser) -> dict[str, Any]:
-    return _act(ctx, case_id, actions.resolve, actor=f"api:{user.name}")
+    return _act(ctx, case_id, lifecycle.resolve, actor=f"api:{user.name}")
 
 
 @router.post("/{case_id}/feedback")
@@ -72,4 +72,4 @@ def feedback(case_id: str, body: FeedbackIn, ctx: ContextDep, user: AgentUser) -
     corrections = body.model_dump(exclude_none=True, mode="json")
     if not corrections:
         raise InvalidRequest("nothing to correct", [{"field": "body", "reason": "give at least one field"}])
-    return _act(ctx, case_id, actions.feedback, corrections=corrections, actor=f"api:{user.name}")
+    return _act(ctx, case_id, lifecycle.feedback, corrections=corrections, actor=f"api:{user.name}")

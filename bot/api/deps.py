@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from bot.access.tokens import Principal, require_scope
 from bot.context import AppContext
-from bot.services.tokens import Principal, require_scope
 
 
 def get_context(request: Request) -> AppContext:

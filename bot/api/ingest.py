@@ -16,7 +16,7 @@ MENTION = TypeAdapter(MentionIn)
 
 
 def _accept(ctx: ContextDep, item: MentionIn | TicketIn, response: Response) -> IngestResult:
-    (result,) = ctx.ingest_writer.submit([item])
+    (result,) = ctx.ingest.submit([item])
     response.status_code = 200 if result.duplicate else 202
     return IngestResult(case_id=result.case_id, duplicate=result.duplicate)
 
@@ -58,7 +58,7 @@ def post_mention_batch(body: BatchIn, ctx: ContextDep, _: IngestUser) -> dict[st
                 }
             }
     if valid:
-        accepted = ctx.ingest_writer.submit([m for _, m in valid])
+        accepted = ctx.ingest.submit([m for _, m in valid])
         for (i, _item), res in zip(valid, accepted, strict=True):
             results[i] = {"case_id": res.case_id, "duplicate": res.duplicate}
     return {"results": results}

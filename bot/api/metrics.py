@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from bot.api.deps import ContextDep, ManagerUser, SessionDep
-from bot.services.metrics import response_times
+from bot.measure.response_times import response_times
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 

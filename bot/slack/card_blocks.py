@@ -17,7 +17,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.services.card_view import CardView
+from bot.enums import CaseStatus
+from bot.escalation.card_view import CardView
 from bot.slack.text import channel as channel_link
 from bot.slack.text import clip, date, escape, mention, minutes, quote
 from classifiers.risk_types import RISK_LABELS, RiskType
@@ -130,7 +131,7 @@ def _status(view: CardView) -> str:
         parts.append(f"acknowledged by {escape(view.acked_by)}")
     if view.resolved_by:
         parts.append(f"resolved by {escape(view.resolved_by)}")
-    if case.snoozed_until and case.status != "resolved":
+    if case.snoozed_until and case.status != CaseStatus.RESOLVED:
         parts.append(f"snoozed until {date(case.snoozed_until, '{time}')}")
     if view.reping_level:
         parts.append(f"re-pinged {view.reping_level}×")
@@ -147,7 +148,7 @@ def _reminders(view: CardView) -> list[str]:
 
 
 def _why(view: CardView) -> list[Block]:
-    """"Why this reached you": each serious risk with its probability and the words that carry it."""
+    """ "Why this reached you": each serious risk with its probability and the words that carry it."""
     risks = serious_risks(view)
     if not risks:
         return []
@@ -188,7 +189,7 @@ def _actions(view: CardView) -> ActionsBlock:
     if case.acked_at is None:
         buttons.append(_button("Acknowledge", "case_ack", case_id, "primary"))
     buttons += [_button("Reply", "case_reply", f"{case_id}:0"), _button("Send team reminder", "case_remind", case_id)]
-    if case.status != "resolved":
+    if case.status != CaseStatus.RESOLVED:
         buttons += [_button("Resolve", "case_resolve", case_id), _button("Snooze 1 h", "case_snooze", case_id)]
     buttons.append(_button("Wrong?", "case_wrong", case_id, "danger"))
     return ActionsBlock(block_id="actions", elements=buttons)

@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.services.outbox import DeliveryFailed, RetryLater
+from bot.enums import DeliveryCode
+from bot.outbox.errors import DeliveryFailed, RetryLater
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,9 +66,10 @@ def call(method: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
         error = (response.data or {}).get("error", "") if isinstance(response.data, dict) else ""
         if status == 429:
             after = response.headers.get("Retry-After") or response.headers.get("retry-after") or "1"
-            raise RetryLater("ratelimited", float(after)) from exc
+            seconds = float(after) if after.isdigit() else 1.0
+            raise RetryLater("Slack rate limit (429)", seconds, code=DeliveryCode.RATE_LIMITED) from exc
         if error in PERMANENT:
-            raise DeliveryFailed(error) from exc
-        raise RetryLater(f"slack error: {error or status}") from exc
+            raise DeliveryFailed(f"Slack refused it: {error}") from exc
+        raise RetryLater(f"Slack error: {error or status}") from exc
     except (SlackClientError, OSError, ValueError) as exc:  # unreachable, timeout, garbled answer
-        raise RetryLater(f"slack unavailable: {type(exc).__name__}") from exc
+        raise RetryLater(f"Slack unreachable ({type(exc).__name__})") from exc

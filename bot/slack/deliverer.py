@@ -5,19 +5,20 @@ the database at delivery time, so a delayed message is never stale."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.actions.suggestions import case_ref
 from bot.clock import Clock
 from bot.db import transaction
+from bot.enums import SLACK_KINDS, DeliveryCode, OutboxKind
+from bot.escalation import card_view, cards, floods
 from bot.models import Case, Outbox, SlackCard, SlackCardCase, SlackReminder
-from bot.services import card_view, floods, slack_cards
-from bot.services.outbox import DeliveryFailed
-from bot.services.suggestions import case_ref
+from bot.outbox.errors import DeliveryFailed
 from bot.settings import Settings
 from bot.slack.card_blocks import card_blocks, fallback_text
 from bot.slack.client import call, web_client
@@ -26,10 +27,11 @@ from bot.slack.pacing import ChannelPacer
 from playbooks.schema import Playbook
 
 log = logging.getLogger(__name__)
-KINDS = slack_cards.SLACK_KINDS
 
 
 class SlackDeliverer:
+    kinds = frozenset(SLACK_KINDS)
+
     def __init__(
         self,
         *,
@@ -43,16 +45,23 @@ class SlackDeliverer:
         self.settings, self.session_factory, self.playbooks, self.clock = settings, session_factory, playbooks, clock
         self.client = client or web_client(settings)
         self.pacer = pacer or ChannelPacer()
+        self._handlers: dict[OutboxKind, Callable[[Outbox], dict[str, Any]]] = {
+            OutboxKind.ESCALATION: self._deliver_escalation,
+            OutboxKind.SLACK_UPDATE: self._deliver_slack_update,
+            OutboxKind.SLACK_THREAD: self._deliver_slack_thread,
+            OutboxKind.SLACK_REMINDER: self._deliver_slack_reminder,
+            OutboxKind.SLACK_DIGEST: self._deliver_slack_digest,
+        }
 
     # -- the Deliverer protocol ---------------------------------------------------------------------------------
+    def connectors(self) -> frozenset[str]:
+        return frozenset({"slack"})
+
     def deliver(self, row: Outbox) -> dict[str, Any]:
-        handler = getattr(self, f"_deliver_{row.kind}", None)
-        if handler is None:
-            raise DeliveryFailed(f"no Slack delivery for {row.kind}")
-        return handler(row)
+        return self._handlers[OutboxKind(row.kind)](row)
 
     def on_delivered(self, session: Session, row: Outbox, now: datetime) -> None:
-        if row.kind != "escalation" or not row.case_id or not row.result:
+        if row.kind != OutboxKind.ESCALATION or not row.case_id or not row.result:
             return
         result = dict(row.result)
         new_card = None
@@ -60,7 +69,7 @@ class SlackDeliverer:
             case = session.get(Case, row.case_id)
             if case is None:
                 return
-            new_card = slack_cards.create(
+            new_card = cards.create(
                 session,
                 case=case,
                 channel=result["channel"],
@@ -71,10 +80,10 @@ class SlackDeliverer:
             )
             result["card_id"] = new_card.id
             row.result = result
-        slack_cards.record_notified(session, case_id=row.case_id, channel=result["channel"], ts=result["ts"], now=now)
+        cards.record_notified(session, case_id=row.case_id, channel=result["channel"], ts=result["ts"], now=now)
         if new_card is not None:
             session.flush()
-            new_card.synced_event_id = slack_cards.max_event_id(session, [row.case_id])
+            new_card.synced_event_id = cards.max_event_id(session, [row.case_id])
 
     # -- kinds --------------------------------------------------------------------------------------------------
     def _post(self, channel: str, **kwargs: Any) -> dict[str, Any]:
@@ -85,7 +94,10 @@ class SlackDeliverer:
     def _deliver_escalation(self, row: Outbox) -> dict[str, Any]:
         channel = row.channel or self.settings.escalation_channel
         if not channel:
-            raise DeliveryFailed("no channel: set the category's owner.channel or RRBOT_ESCALATION_CHANNEL")
+            raise DeliveryFailed(
+                "no channel: set the category's owner.channel or RRBOT_ESCALATION_CHANNEL",
+                code=DeliveryCode.MISCONFIGURED,
+            )
         now = self.clock.now()
         with transaction(self.session_factory) as session:
             link = session.get(SlackCardCase, row.case_id)
@@ -95,10 +107,10 @@ class SlackDeliverer:
                 return {"channel": card.channel, "ts": card.ts, "card_id": card.id}
             case = session.get(Case, row.case_id)
             if case is None:
-                raise DeliveryFailed("case deleted")
+                raise DeliveryFailed("case deleted", code=DeliveryCode.GONE)
             theme = floods.find_theme(session, case=case, channel=channel, now=now)
             if theme is not None:
-                slack_cards.attach(session, card=theme, case=case, now=now)
+                cards.attach(session, card=theme, case=case, now=now)
                 log.info("case %s joins theme card %s", case.id, theme.id, extra={"case_id": case.id})
                 return {"channel": theme.channel, "ts": theme.ts, "card_id": theme.id, "theme": True}
             view = card_view.build(
@@ -113,7 +125,7 @@ class SlackDeliverer:
             card = session.get(SlackCard, row.payload["card_id"])
             view = card_view.for_card(session, card_id=card.id, playbooks=self.playbooks, now=now) if card else None
             if card is None or view is None:
-                raise DeliveryFailed("card not found")
+                raise DeliveryFailed("card not found", code=DeliveryCode.GONE)
             channel, ts = card.channel, card.ts
             blocks, text = card_blocks(view, now=now), fallback_text(view)
         self.pacer.wait(channel)
@@ -124,7 +136,7 @@ class SlackDeliverer:
         with transaction(self.session_factory) as session:
             card = session.get(SlackCard, row.payload["card_id"])
             if card is None:
-                raise DeliveryFailed("card not found")
+                raise DeliveryFailed("card not found", code=DeliveryCode.GONE)
             channel, ts, root = card.channel, card.ts, card.root_case_id
         reping = row.payload.get("reping")
         if reping:
@@ -135,16 +147,16 @@ class SlackDeliverer:
         with transaction(self.session_factory) as session:
             reminder = session.get(SlackReminder, row.payload["reminder_id"])
             if reminder is None:
-                raise DeliveryFailed("reminder not found")
+                raise DeliveryFailed("reminder not found", code=DeliveryCode.GONE)
             text, blocks = reminder_blocks(
                 reminder_id=reminder.id, text=reminder.text, actor=reminder.actor, ref=case_ref(reminder.case_id)
             )
         if not row.channel:
-            raise DeliveryFailed("no channel")
+            raise DeliveryFailed("no channel", code=DeliveryCode.MISCONFIGURED)
         return self._post(row.channel, text=text, blocks=blocks)
 
     def _deliver_slack_digest(self, row: Outbox) -> dict[str, Any]:
         if not row.channel:
-            raise DeliveryFailed("no channel")
+            raise DeliveryFailed("no channel", code=DeliveryCode.MISCONFIGURED)
         text, blocks = digest_blocks(row.payload)
         return self._post(row.channel, text=text, blocks=blocks)

@@ -10,12 +10,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.actions import agents, lifecycle, reminders, snooze
+from bot.actions.suggestions import case_ref, suggest_for_case
+from bot.cases.queries import get_case
 from bot.clock import Clock
 from bot.db import transaction
+from bot.enums import CaseStatus
+from bot.escalation import card_sync, cards
+from bot.intake import seen
+from bot.measure import queue_summary
 from bot.models import Case, SlackCardCase
-from bot.services import actions, agents, card_sync, queue_summary, reminders, seen, slack_cards, snooze
-from bot.services.cases import get_case
-from bot.services.suggestions import case_ref, suggest_for_case
 from bot.slack import modals
 from bot.slack.messages import summary_blocks
 from playbooks.schema import Playbook
@@ -47,24 +51,28 @@ class Flows:
         """Acknowledge the case, and on a theme card every open case the card shows."""
         with transaction(self.session_factory) as session:
             now = self.clock.now()
-            card = slack_cards.card_for_case(session, case_id)
+            card = cards.card_for_case(session, case_id)
             ids = [case_id]
             if card is not None and card.root_case_id == case_id and card.case_count > 1:
                 ids = list(
                     session.execute(
                         sa.select(Case.id)
                         .join(SlackCardCase, SlackCardCase.case_id == Case.id)
-                        .where(SlackCardCase.card_id == card.id, Case.acked_at.is_(None), Case.status != "resolved")
+                        .where(
+                            SlackCardCase.card_id == card.id,
+                            Case.acked_at.is_(None),
+                            Case.status != CaseStatus.RESOLVED,
+                        )
                     ).scalars()
                 ) or [case_id]
-            changed = sum(actions.ack(session, case_id=i, actor=actor, now=now)[1] for i in ids)
+            changed = sum(lifecycle.ack(session, case_id=i, actor=actor, now=now)[1] for i in ids)
             card_sync.sync_case(session, case_id=case_id, now=now)
             return changed
 
     def resolve(self, *, case_id: str, actor: str) -> bool:
         with transaction(self.session_factory) as session:
             now = self.clock.now()
-            _, changed = actions.resolve(session, case_id=case_id, actor=actor, now=now)
+            _, changed = lifecycle.resolve(session, case_id=case_id, actor=actor, now=now)
             card_sync.sync_case(session, case_id=case_id, now=now)
             return changed
 
@@ -117,7 +125,7 @@ class Flows:
             now = self.clock.now()
             if not seen.first_time(session, key=f"view:{view_id}", now=now):
                 return False
-            actions.reply(session, case_id=case_id, text=text, send=send, actor=actor, now=now)
+            lifecycle.reply(session, case_id=case_id, text=text, send=send, actor=actor, now=now)
             card_sync.sync_case(session, case_id=case_id, now=now)
             return True
 
@@ -135,7 +143,7 @@ class Flows:
             now = self.clock.now()
             if not seen.first_time(session, key=f"view:{view_id}", now=now):
                 return False
-            actions.feedback(session, case_id=case_id, corrections=corrections, actor=actor, now=now)
+            lifecycle.feedback(session, case_id=case_id, corrections=corrections, actor=actor, now=now)
             card_sync.sync_case(session, case_id=case_id, now=now)
             return True
 

@@ -16,8 +16,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.services.queue_summary import Line, Summary
-from bot.services.suggestions import case_ref
+from bot.actions.suggestions import case_ref
+from bot.enums import UrgencyLevel
+from bot.measure.queue_summary import Line, Summary
 from bot.slack.text import channel, clip, date, escape, mention, minutes, quote
 
 ICONS = {
@@ -27,7 +28,17 @@ ICONS = {
     "feedback": ":hammer_and_wrench:",
     "reminder_sent": ":mega:",
     "snoozed": ":zzz:",
+    "delivery_failed": ":warning:",
+    "delivery_waiting": ":hourglass:",
+    "reply_posted": ":outbox_tray:",
 }
+
+
+WHAT = {"reply": "reply to the customer", "escalation": "escalation card", "slack_reminder": "team reminder"}
+
+
+def _what(data: dict[str, Any]) -> str:
+    return WHAT.get(str(data.get("kind")), "message")
 
 
 def _event_line(event: dict[str, Any], with_ref: bool) -> str:
@@ -47,6 +58,15 @@ def _event_line(event: dict[str, Any], with_ref: bool) -> str:
         text = f"Team reminder sent to {' '.join(channel(c) for c in data.get('channels', []))} by {actor}"
     elif type_ == "snoozed":
         text = f"Snoozed by {actor}"
+    elif type_ == "delivery_failed":
+        text = f"Could not deliver the {_what(data)}: {escape(str(data.get('reason', 'unknown error')))}"
+    elif type_ == "delivery_waiting":
+        text = f"The {_what(data)} is waiting: {escape(str(data.get('reason', 'no connector configured')))}"
+    elif type_ == "reply_posted":
+        link = data.get("url")
+        text = f"Reply posted to the customer on {escape(str(data.get('source', 'the source')))}" + (
+            f": <{escape(str(link))}|view it>" if link else ""
+        )
     else:
         text = f"{escape(type_)} by {actor}"
     if event.get("count", 1) > 1:
@@ -112,7 +132,7 @@ def _line(line: Line, now: datetime) -> str:
 
 
 def summary_blocks(summary: Summary, *, now: datetime) -> list[dict[str, Any]]:
-    order = ("critical", "high", "normal", "low", "unclassified")
+    order = [*reversed(UrgencyLevel), "unclassified"]
     counts = " · ".join(f"{level}: *{summary.open_by_urgency.get(level, 0)}*" for level in order)
     oldest = "\n".join(_line(x, now) for x in summary.oldest_waiting) or "Nothing waiting. :tada:"
     mine = "\n".join(_line(x, now) for x in summary.mine) or "No open cases of yours."

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.enums import UrgencyLevel
 from bot.slack.text import clip
 from classifiers.risk_types import RISK_LABELS, RISK_TYPES
 
@@ -84,7 +85,7 @@ def wrong_modal(*, case_id: str, categories: list[tuple[str, str]]) -> dict[str,
             element=StaticSelectElement(action_id="value", options=_options(values)),
         )
 
-    levels = [(v, v) for v in ("low", "normal", "high", "critical")]
+    levels = [(v.value, v.value) for v in UrgencyLevel]
     blocks = [
         select("sentiment", "Sentiment should be", [(v, v) for v in ("negative", "neutral", "positive")]),
         select("urgency", "Urgency should be", levels),

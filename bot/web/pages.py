@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Cookie, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from bot.access.tokens import require_scope
 from bot.api.deps import ContextDep, SessionDep
+from bot.cases.queries import QueueFilter, list_queue, render_cases
 from bot.errors import RRBotError
-from bot.services.cases import QueueFilter, list_queue, render_cases
-from bot.services.tokens import require_scope
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "rrbot_token"

@@ -48,11 +48,13 @@ def slack_client(slack_settings: Any, clock: Any) -> Iterator[Any]:
     from fastapi.testclient import TestClient
 
     from bot.main import create_app
+    from bot.slack.deliverer import SlackDeliverer
 
     app = create_app(slack_settings, clock=clock)
-    app.state.ctx.deliverers["escalation"].pacer.interval = 0.0  # pacing has its own test
+    (slack,) = [d for d in app.state.ctx.deliverers if isinstance(d, SlackDeliverer)]
+    slack.pacer.interval = 0.0  # pacing has its own test
     with TestClient(app) as client:
-        for worker in app.state.ctx.workers:  # tests run the scheduled jobs themselves, with the fake clock
+        for worker in app.state.ctx.supervisor.workers:  # tests run the scheduled jobs themselves, with the fake clock
             if type(worker).__name__ == "Scheduler":
                 worker.stop()
         yield client
@@ -60,7 +62,7 @@ def slack_client(slack_settings: Any, clock: Any) -> Iterator[Any]:
 
 def kick(client: Any) -> None:
     """Wake the outbox dispatcher (after moving the fake clock)."""
-    for worker in ctx_of(client).workers:
+    for worker in ctx_of(client).supervisor.workers:
         if hasattr(worker, "wake") and type(worker).__name__ == "OutboxDispatcher":
             worker.wake()
 
@@ -196,7 +198,9 @@ def seed(
     """A classified, escalated case as the classification worker leaves it (Case, classification, timeline,
     escalation outbox row)."""
     from bot.db import transaction
-    from bot.models import URGENCY_RANK, Case, CaseClassification, Outbox, TimelineEvent
+    from bot.enums import OutboxKind, UrgencyLevel
+    from bot.models import Case, CaseClassification, TimelineEvent
+    from bot.outbox import rows as outbox
 
     ctx = ctx_of(client)
     now = ctx.clock.now()
@@ -223,7 +227,7 @@ def seed(
             received_at=now,
             status="new",
             classified_at=now,
-            urgency_rank=URGENCY_RANK[level],
+            urgency_rank=UrgencyLevel(level).rank,
             category=category,
             playbook=PLAYBOOK,
             ack_due_at=created + timedelta(minutes=ack_minutes),
@@ -246,24 +250,21 @@ def seed(
         )
         for type_ in ("received", "classified", "escalated"):
             session.add(TimelineEvent(case_id=case.id, type=type_, at=now, actor="rrbot"))
-        session.add(
-            Outbox(
-                case_id=case.id,
-                kind="escalation",
-                channel=channel,
-                dedupe_key=f"escalation:{case.id}",
-                payload={"mention": mention, "chain": chain, "playbook": PLAYBOOK},
-                status="pending",
-                next_attempt_at=now,
-                created_at=now,
-            )
+        outbox.enqueue(
+            session,
+            kind=OutboxKind.ESCALATION,
+            key=case.id,
+            now=now,
+            case_id=case.id,
+            channel=channel,
+            payload={"mention": mention, "chain": chain, "playbook": PLAYBOOK},
         )
         return case.id
 
 
 def case_json(client: Any, case_id: str) -> dict[str, Any]:
+    from bot.cases.queries import get_case, render_cases
     from bot.db import transaction
-    from bot.services.cases import get_case, render_cases
 
     with transaction(ctx_of(client).session_factory) as session:
         return render_cases(session, [get_case(session, case_id)])[0]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from bot.db import transaction
-from bot.services.corrections import risk_corrections
+from bot.triage.corrections import risk_corrections
 from tests.conftest import wait_for
 from tests.slack.conftest import case_json, click, ctx_of, seed, submit, wait_posted
 
@@ -83,10 +83,14 @@ def test_reply_modal_is_prefilled_and_defaults_to_an_internal_note(slack_client,
     assert replied[0]["actor"] == JANE
 
 
-def test_reply_to_the_customer_needs_the_explicit_choice_and_queues_it_for_the_source(slack_client, fake_slack):
-    from bot.db import transaction
+def test_reply_to_the_customer_waits_for_its_source_connector_and_says_so_on_the_case_and_in_slack(
+    slack_client, fake_slack
+):
+    """No X connector is configured: the reply row ends `waiting` for "x" (never silently pending), the case's
+    timeline says why, and the card's thread shows it."""
+    from bot.escalation import card_sync
     from bot.models import Outbox
-    from tests.slack.conftest import ctx_of
+    from tests.slack.conftest import run_job
 
     case_id = _posted(slack_client, fake_slack)
     values = {
@@ -94,10 +98,15 @@ def test_reply_to_the_customer_needs_the_explicit_choice_and_queues_it_for_the_s
         "reply_mode": {"mode": {"selected_option": {"value": "customer"}}},
     }
     submit(slack_client, "case_reply_modal", case_id, values, view_id="V-r2")
-    wait_for(lambda: _events(slack_client, case_id, "replied"))
+    waiting = wait_for(lambda: _events(slack_client, case_id, "delivery_waiting"))
+    assert waiting[0]["data"]["connector"] == "x" and "X_API_KEY" in waiting[0]["data"]["reason"]
     with transaction(ctx_of(slack_client).session_factory) as session:
         rows = session.query(Outbox).filter_by(case_id=case_id, kind="reply").all()
-        assert len(rows) == 1 and rows[0].payload["text"] == "Sorry Jane, DM us" and rows[0].status == "pending"
+        assert len(rows) == 1 and rows[0].payload["text"] == "Sorry Jane, DM us"
+        assert (rows[0].status, rows[0].waiting_for, rows[0].error_code) == ("waiting", "x", "no_connector")
+    run_job(slack_client, card_sync.sync)
+    thread = wait_for(lambda: [c for c in fake_slack.ok_calls("chat.postMessage") if "is waiting" in c["args"]["text"]])
+    assert "reply to the customer is waiting" in thread[0]["args"]["text"]
 
 
 def test_empty_reply_is_refused_in_the_modal(slack_client, fake_slack):

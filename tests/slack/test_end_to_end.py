@@ -39,7 +39,7 @@ def test_a_calm_report_of_harm_reaches_slack_whatever_sentiment_says(slack_clien
         "Hello. On Saturday my father was in your garden centre when a planter fell from a shelf onto his foot. "
         "He had surgery on Monday. Could you tell us who we should speak to?"
     )
-    assert ctx.model.engine.predict([text])[0].sentiment_label == "neutral"  # calm words: the heads read it so
+    assert ctx.model.loaded.engine.predict([text])[0].sentiment_label == "neutral"  # calm words: the heads read it so
     body = mention(text, author={"handle": "quiet_son", "name": "Alex", "followers": 1500})
     case_id = slack_client.post("/v1/mentions", json=body, headers=headers).json()["case_id"]
     case = wait_posted(slack_client, case_id, timeout=30)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.db import transaction
-from bot.services import card_sync, digest, leases
+from bot.escalation import card_sync
+from bot.measure import digest
 from bot.slack.pacing import ChannelPacer
+from bot.workers import leases
 from tests.conftest import make_token, wait_for
 from tests.slack.conftest import ctx_of, kick, run_job, seed, wait_posted
 
@@ -61,7 +63,7 @@ def test_pacer_spaces_messages_per_channel():
 
 
 def test_scheduler_defines_fixed_jobs_and_one_replica_runs_each_tick(slack_client):
-    from bot.scheduler import Scheduler, run_leased
+    from bot.workers.scheduler import Scheduler, run_leased
 
     ctx = ctx_of(slack_client)
     scheduler = Scheduler(ctx, owner="replica-a")
@@ -82,5 +84,7 @@ def test_without_slack_credentials_nothing_slack_is_installed(make_settings):
     from bot.main import create_app
 
     app = create_app(make_settings())
-    assert app.state.ctx.deliverers == {}
+    from bot.enums import OutboxKind
+
+    assert [set(d.kinds) for d in app.state.ctx.deliverers] == [{OutboxKind.REPLY}]  # replies wait for a source
     assert "/slack/events" not in {getattr(route, "path", None) for route in app.routes}

@@ -64,7 +64,7 @@ def test_unknown_events_and_url_verification_are_answered_200(slack_client, fake
 def test_429_retry_after_is_honoured(slack_client, fake_slack, clock):
     fake_slack.fail("chat.postMessage", status=429, headers={"Retry-After": "7"})
     case_id = seed(slack_client)
-    wait_for(lambda: case_json(slack_client, case_id)["escalation"]["last_error"] == "ratelimited")
+    wait_for(lambda: case_json(slack_client, case_id)["escalation"]["error_code"] == "rate_limited")
     kick(slack_client)
     time.sleep(0.2)
     assert case_json(slack_client, case_id)["escalation"]["status"] == "pending"  # not before Retry-After
@@ -91,7 +91,12 @@ def test_permanent_errors_and_exhausted_retries_end_in_a_visible_failed_state(sl
     fake_slack.fail("chat.postMessage", status=200, error="channel_not_found")
     case_id = seed(slack_client)
     case = wait_for(lambda: (c := case_json(slack_client, case_id))["escalation"]["status"] == "failed" and c)
-    assert case["escalation"]["last_error"] == "channel_not_found"
+    assert case["escalation"]["error_code"] == "rejected" and "channel_not_found" in case["escalation"]["last_error"]
+    failures = wait_for(
+        lambda: [e for e in case_json(slack_client, case_id)["timeline"] if e["type"] == "delivery_failed"]
+    )
+    (failed,) = failures  # visible on the case, once
+    assert failed["data"]["kind"] == "escalation" and "channel_not_found" in failed["data"]["reason"]
 
     fake_slack.down = True
     other = seed(slack_client, "the clerk followed me around")
@@ -99,11 +104,11 @@ def test_permanent_errors_and_exhausted_retries_end_in_a_visible_failed_state(sl
     for _ in range(7):
         escalation = _retry(slack_client, other, clock)
     assert escalation["status"] == "failed" and escalation["attempts"] == 8
-    assert "service_unavailable" in escalation["last_error"]
+    assert escalation["error_code"] == "unavailable" and "service_unavailable" in escalation["last_error"]
 
 
 def test_rows_failed_during_an_outage_are_delivered_when_slack_is_back(slack_client, fake_slack, clock):
-    from bot.services.outbox_requeue import requeue_transient
+    from bot.outbox.rows import requeue_transient
     from tests.slack.conftest import run_job
 
     fake_slack.down = True

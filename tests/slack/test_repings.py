@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.services import repings
+from bot.escalation import repings
 from tests.conftest import wait_for
 from tests.slack.conftest import case_json, click, kick, run_job, seed, wait_posted
 

@@ -8,15 +8,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.models import Case, Feedback, Outbox
-from bot.services import timeline
-from bot.services.cases import get_case
+from bot.cases import timeline
+from bot.cases.queries import get_case
+from bot.enums import CaseStatus, OutboxKind
+from bot.models import Case, Feedback
+from bot.outbox.rows import enqueue
 
-ORDER = {"new": 0, "acked": 1, "replied": 2, "resolved": 3}
 
-
-def _advance(case: Case, status: str) -> None:
-    if ORDER[status] > ORDER[case.status]:
+def _advance(case: Case, status: CaseStatus) -> None:
+    if status.order > CaseStatus(case.status).order:
         case.status = status
 
 
@@ -26,7 +26,7 @@ def ack(session: Session, *, case_id: str, actor: str, now: datetime) -> tuple[C
     if case.acked_at is not None:
         return case, False
     case.acked_at = now
-    _advance(case, "acked")
+    _advance(case, CaseStatus.ACKED)
     timeline.record(session, case_id=case.id, type="acked", at=now, actor=actor)
     return case, True
 
@@ -37,32 +37,29 @@ def reply(session: Session, *, case_id: str, text: str, send: bool, actor: str, 
     if case.acked_at is None:
         case.acked_at = now
         timeline.record(session, case_id=case.id, type="acked", at=now, actor=actor, data={"implicit": True})
-    _advance(case, "replied")
+    _advance(case, CaseStatus.REPLIED)
     event = timeline.record(
         session, case_id=case.id, type="replied", at=now, actor=actor, data={"text": text, "send": send}
     )
     if send:
         session.flush()
-        session.add(
-            Outbox(
-                case_id=case.id,
-                kind="reply",
-                channel=case.source,
-                payload={"text": text, "external_id": case.external_id, "kind": case.kind, "actor": actor},
-                dedupe_key=f"reply:{case.id}:{event.id}",
-                status="pending",
-                next_attempt_at=now,
-                created_at=now,
-            )
+        enqueue(
+            session,
+            kind=OutboxKind.REPLY,
+            key=f"{case.id}:{event.id}",
+            now=now,
+            case_id=case.id,
+            channel=case.source,
+            payload={"text": text, "external_id": case.external_id, "kind": case.kind, "actor": actor},
         )
     return case
 
 
 def resolve(session: Session, *, case_id: str, actor: str, now: datetime) -> tuple[Case, bool]:
     case = get_case(session, case_id, for_update=True)
-    if case.status == "resolved":
+    if case.status == CaseStatus.RESOLVED:
         return case, False
-    case.status = "resolved"
+    case.status = CaseStatus.RESOLVED
     case.resolved_at = now
     timeline.record(session, case_id=case.id, type="resolved", at=now, actor=actor)
     return case, True

@@ -23,9 +23,9 @@ def install(factory: sessionmaker[Session], wake: Callable[[], None]) -> None:
         if session.info.pop(FLAG, False):
             wake()
 
-    def after_rollback(session: Session) -> None:
+    def after_rollback(session: Session, _previous: Any) -> None:
         session.info.pop(FLAG, None)
 
     sa.event.listen(factory, "after_flush", after_flush)
     sa.event.listen(factory, "after_commit", after_commit)
-    sa.event.listen(factory, "after_soft_rollback", lambda session, _previous: after_rollback(session))
+    sa.event.listen(factory, "after_soft_rollback", after_rollback)

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.db import transaction
+from bot.errors import Unavailable
+from bot.intake.ingest import Accepted, ingest
 from bot.schemas import MentionIn, TicketIn
-from bot.services.ingest import Accepted, ingest
 
 log = logging.getLogger(__name__)
 Item = MentionIn | TicketIn
@@ -37,17 +38,22 @@ class IngestWriter:
         self.session_factory, self.clock, self.on_commit, self.max_items = session_factory, clock, on_commit, max_items
         self._queue: queue.Queue[tuple[Sequence[Item], Future[list[Accepted]]] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="rrbot-ingest-writer", daemon=True)
+
+    def start(self) -> None:
         self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout=10)
 
     def submit(self, items: Sequence[Item], timeout: float = 30.0) -> list[Accepted]:
         """Store the items; returns once they are committed (raises what the store raised)."""
+        if not self._thread.is_alive():
+            raise Unavailable("the service is starting or stopping; retry shortly")
         future: Future[list[Accepted]] = Future()
         self._queue.put((items, future))
         return future.result(timeout=timeout)
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=10)
 
     def _take(self) -> tuple[list[tuple[Sequence[Item], Future[list[Accepted]]]], bool]:
         first = self._queue.get()
@@ -95,4 +101,3 @@ class IngestWriter:
             return
         if created and self.on_commit:
             self.on_commit()
-

@@ -10,8 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.actions.suggestions import Suggestion, case_ref, suggest_for_case
+from bot.enums import CaseStatus
 from bot.models import Case, SlackCard, SlackCardCase, SlackReminder, SlackReminderConfirmation, TimelineEvent
-from bot.services.suggestions import Suggestion, case_ref, suggest_for_case
 from playbooks.schema import Playbook
 
 EXAMPLES = 3
@@ -108,7 +109,7 @@ def build(
         similar_24h=similar_count(session, case, now=now),
         suggestions=suggest_for_case(case, book=book, category=category),
         acked_by=_last_actor(session, case.id, "acked") if case.acked_at else None,
-        resolved_by=_last_actor(session, case.id, "resolved") if case.status == "resolved" else None,
+        resolved_by=_last_actor(session, case.id, "resolved") if case.status == CaseStatus.RESOLVED else None,
         reping_level=card.reping_level if card else 0,
         chain=list(card.chain) if card else [],
         reminders=_reminders(session, case.id),

@@ -7,10 +7,12 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.cases import timeline
+from bot.cases.queries import get_case
+from bot.enums import OutboxKind
 from bot.errors import InvalidRequest, NotFound
-from bot.models import Outbox, SlackReminder, SlackReminderConfirmation
-from bot.services import timeline
-from bot.services.cases import get_case
+from bot.models import SlackReminder, SlackReminderConfirmation
+from bot.outbox.rows import enqueue
 
 
 def send(session: Session, *, case_id: str, text: str, channels: list[str], actor: str, now: datetime) -> SlackReminder:
@@ -23,17 +25,14 @@ def send(session: Session, *, case_id: str, text: str, channels: list[str], acto
     session.add(reminder)
     session.flush()
     for channel in channels:
-        session.add(
-            Outbox(
-                case_id=case.id,
-                kind="slack_reminder",
-                channel=channel,
-                payload={"reminder_id": reminder.id},
-                dedupe_key=f"slack_reminder:{reminder.id}:{channel}",
-                status="pending",
-                next_attempt_at=now,
-                created_at=now,
-            )
+        enqueue(
+            session,
+            kind=OutboxKind.SLACK_REMINDER,
+            key=f"{reminder.id}:{channel}",
+            now=now,
+            case_id=case.id,
+            channel=channel,
+            payload={"reminder_id": reminder.id},
         )
     timeline.record(
         session,

@@ -4,17 +4,18 @@ message (chat.update) and its thread (the case's timeline) current."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.cases import timeline
+from bot.enums import OutboxKind, OutboxStatus
 from bot.models import Case, Outbox, SlackCard, SlackCardCase, TimelineEvent
-from bot.services import timeline
+from bot.outbox.rows import dedupe_key, enqueue
 
 # outbox kinds delivered to Slack (the escalation card itself is written by the classification worker)
-SLACK_KINDS = ("escalation", "slack_update", "slack_thread", "slack_reminder", "slack_digest")
 
 
 def card_for_case(session: Session, case_id: str) -> SlackCard | None:
@@ -75,39 +76,34 @@ def request_update(session: Session, *, card: SlackCard, now: datetime, delay_se
     waiting = session.execute(
         sa.select(Outbox.id)
         .where(
-            Outbox.kind == "slack_update",
-            Outbox.status == "pending",
+            Outbox.kind == OutboxKind.SLACK_UPDATE,
+            Outbox.status == OutboxStatus.PENDING,
             Outbox.claimed_by.is_(None),
-            Outbox.dedupe_key.like(f"slack_update:{card.id}:%"),
+            Outbox.dedupe_key.like(dedupe_key(OutboxKind.SLACK_UPDATE, f"{card.id}:%")),
         )
         .limit(1)
     ).first()
     if waiting:
         return
-    session.add(
-        Outbox(
-            case_id=card.root_case_id,
-            kind="slack_update",
-            channel=card.channel,
-            payload={"card_id": card.id},
-            dedupe_key=f"slack_update:{card.id}:{uuid.uuid4().hex}",
-            status="pending",
-            next_attempt_at=now + timedelta(seconds=delay_seconds),
-            created_at=now,
-        )
+    enqueue(
+        session,
+        kind=OutboxKind.SLACK_UPDATE,
+        key=f"{card.id}:{uuid.uuid4().hex}",
+        now=now,
+        case_id=card.root_case_id,
+        channel=card.channel,
+        payload={"card_id": card.id},
+        delay_seconds=delay_seconds,
     )
 
 
 def post_in_thread(session: Session, *, card: SlackCard, key: str, payload: dict[str, Any], now: datetime) -> None:
-    session.add(
-        Outbox(
-            case_id=card.root_case_id,
-            kind="slack_thread",
-            channel=card.channel,
-            payload={"card_id": card.id, **payload},
-            dedupe_key=f"slack_thread:{card.id}:{key}",
-            status="pending",
-            next_attempt_at=now,
-            created_at=now,
-        )
+    enqueue(
+        session,
+        kind=OutboxKind.SLACK_THREAD,
+        key=f"{card.id}:{key}",
+        now=now,
+        case_id=card.root_case_id,
+        channel=card.channel,
+        payload={"card_id": card.id, **payload},
     )

@@ -8,8 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.enums import OutboxKind
+from bot.measure.response_times import response_times
 from bot.models import Case, Outbox, TimelineEvent
-from bot.services.metrics import response_times
+from bot.outbox import rows as outbox
 
 SEND_AFTER = time(8, 0)  # UTC
 
@@ -44,19 +46,11 @@ def enqueue(session: Session, *, channel: str | None, now: datetime) -> bool:
     if not channel or now.astimezone(UTC).time() < SEND_AFTER:
         return False
     start = datetime.combine(now.astimezone(UTC).date() - timedelta(days=1), time(0), tzinfo=UTC)
-    key = f"slack_digest:{start.date().isoformat()}"
-    if session.execute(sa.select(Outbox.id).where(Outbox.dedupe_key == key)).first():
+    key = start.date().isoformat()
+    if session.execute(
+        sa.select(Outbox.id).where(Outbox.dedupe_key == outbox.dedupe_key(OutboxKind.SLACK_DIGEST, key))
+    ).first():
         return False
     data = summary(session, start=start, end=start + timedelta(days=1), now=now)
-    session.add(
-        Outbox(
-            kind="slack_digest",
-            channel=channel,
-            payload=data,
-            dedupe_key=key,
-            status="pending",
-            next_attempt_at=now,
-            created_at=now,
-        )
-    )
+    outbox.enqueue(session, kind=OutboxKind.SLACK_DIGEST, key=key, now=now, channel=channel, payload=data)
     return True

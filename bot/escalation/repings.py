@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.cases import timeline
+from bot.enums import CaseStatus
+from bot.escalation import cards
 from bot.models import Case, SlackCard
-from bot.services import slack_cards, timeline
 
 LOOKBACK = timedelta(days=7)
 
@@ -37,7 +39,7 @@ def tick(session: Session, *, now: datetime, limit: int = 200) -> int:
         .join(Case, Case.id == SlackCard.root_case_id)
         .where(
             Case.acked_at.is_(None),
-            Case.status != "resolved",
+            Case.status != CaseStatus.RESOLVED,
             Case.ack_due_at <= now,
             Case.ack_due_at >= now - LOOKBACK,
             sa.or_(Case.snoozed_until.is_(None), Case.snoozed_until <= now),
@@ -61,6 +63,6 @@ def tick(session: Session, *, now: datetime, limit: int = 200) -> int:
         data = {"level": level, "to": to, "due_at": case.ack_due_at.isoformat() if case.ack_due_at else None}
         timeline.record(session, case_id=case.id, type="sla_breached", at=now, actor="rrbot", data=data)
         payload = {"reping": {"level": level, "to": to, "minutes": late, "last": level >= levels}}
-        slack_cards.post_in_thread(session, card=card, key=f"reping:{level}", payload=payload, now=now)
+        cards.post_in_thread(session, card=card, key=f"reping:{level}", payload=payload, now=now)
         pinged += 1
     return pinged

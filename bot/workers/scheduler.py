@@ -13,9 +13,12 @@ from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from bot.db import transaction
-from bot.services import card_sync, digest, leases, repings, seen
-from bot.services.outbox_requeue import requeue_transient
-from bot.services.slack_cards import SLACK_KINDS
+from bot.enums import OutboxKind
+from bot.escalation import card_sync, repings
+from bot.intake import seen
+from bot.measure import digest
+from bot.outbox.rows import requeue_transient
+from bot.workers import leases
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ def _prune(session: Session, *, now: datetime) -> object:
 
 
 def _requeue(session: Session, *, now: datetime) -> object:
-    return requeue_transient(session, kinds=SLACK_KINDS, now=now)
+    return requeue_transient(session, kinds=tuple(OutboxKind), now=now)
 
 
 def jobs(ctx: AppContext) -> list[tuple[str, Callable[..., object], float]]:
@@ -58,8 +61,8 @@ def jobs(ctx: AppContext) -> list[tuple[str, Callable[..., object], float]]:
 
 
 class Scheduler:
-    def __init__(self, ctx: AppContext, *, owner: str) -> None:
-        self.ctx, self.owner = ctx, owner
+    def __init__(self, ctx: AppContext, *, owner: str | None = None) -> None:
+        self.ctx, self.owner = ctx, owner or ctx.owner
         self._scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
 
     def _tick(self, name: str, work: Callable[..., object], every: float) -> None:

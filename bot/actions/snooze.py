@@ -6,14 +6,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.cases import timeline
+from bot.cases.queries import get_case
+from bot.enums import CaseStatus
 from bot.models import Case
-from bot.services import timeline
-from bot.services.cases import get_case
 
 
 def snooze(session: Session, *, case_id: str, minutes: int, actor: str, now: datetime) -> tuple[Case, bool]:
     case = get_case(session, case_id, for_update=True)
-    if case.status == "resolved" or (case.snoozed_until is not None and case.snoozed_until > now):
+    if case.status == CaseStatus.RESOLVED or (case.snoozed_until is not None and case.snoozed_until > now):
         return case, False
     case.snoozed_until = now + timedelta(minutes=minutes)
     timeline.record(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.enums import CaseStatus
 from bot.models import Case, TimelineEvent, new_id, table_of
 from bot.schemas import MentionIn, TicketIn
 
@@ -60,7 +61,7 @@ def ingest(session: Session, *, items: Sequence[MentionIn | TicketIn], now: date
             external_id=item.external_id,
             created_at=item.created_at,
             received_at=now,
-            status="new",
+            status=CaseStatus.NEW,
             urgency_rank=0,
             attempts=0,
             **_row(item, now),

@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.escalation import cards
 from bot.models import SlackCard, SlackCardCase, TimelineEvent
-from bot.services import slack_cards
 
 QUIET = {"received", "classified", "escalated", "notified", "sla_breached", "reminder_confirmed"}
 GROUPED = {"acked", "resolved", "snoozed"}  # on a theme card one click can act on hundreds of cases
@@ -53,8 +53,8 @@ def sync(session: Session, *, now: datetime, card_ids: Iterable[int] | None = No
         shown = _collapse([e for e in events if e.type not in QUIET])[-MAX_EVENTS:]
         if shown:
             payload = {"events": shown}
-            slack_cards.post_in_thread(session, card=card, key=f"events:{events[-1].id}", payload=payload, now=now)
-        slack_cards.request_update(session, card=card, now=now)
+            cards.post_in_thread(session, card=card, key=f"events:{events[-1].id}", payload=payload, now=now)
+        cards.request_update(session, card=card, now=now)
         changed += 1
     return changed
 
@@ -85,6 +85,6 @@ def _collapse(events: list[TimelineEvent]) -> list[dict[str, Any]]:
 def sync_case(session: Session, *, case_id: str, now: datetime) -> None:
     """After an action from Slack: show it at once rather than at the next scheduled sync."""
     session.flush()
-    card = slack_cards.card_for_case(session, case_id)
+    card = cards.card_for_case(session, case_id)
     if card is not None:
         sync(session, now=now, card_ids=[card.id])

@@ -10,8 +10,9 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.enums import urgency_label
 from bot.errors import InvalidRequest
-from bot.models import RANK_URGENCY, Case, TimelineEvent
+from bot.models import Case, TimelineEvent
 
 GROUPS = ("source", "category", "urgency")
 MILESTONES = {
@@ -60,7 +61,7 @@ def response_times(
         elif group_by == "category":
             key = case.category or "(none)"
         elif group_by == "urgency":
-            key = RANK_URGENCY.get(case.urgency_rank, "unclassified")
+            key = urgency_label(case.urgency_rank)
         groups[key].append(case)
 
     out = []

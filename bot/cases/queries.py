@@ -12,10 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.enums import CaseStatus, OutboxKind, OutboxStatus, UrgencyLevel
 from bot.errors import InvalidRequest, NotFound
-from bot.models import URGENCY_RANK, Case, Outbox, TimelineEvent
-
-STATUSES = ("new", "acked", "replied", "resolved")
+from bot.models import Case, Outbox, TimelineEvent
 
 
 @dataclass(frozen=True)
@@ -28,11 +27,11 @@ class QueueFilter:
     def validate(self) -> None:
         problems = []
         for value in self.status or []:
-            if value not in STATUSES:
-                problems.append({"field": "status", "reason": f"{value!r} is not one of {', '.join(STATUSES)}"})
+            if value not in set(CaseStatus):
+                problems.append({"field": "status", "reason": f"{value!r} is not one of {', '.join(CaseStatus)}"})
         for value in self.urgency or []:
-            if value not in URGENCY_RANK:
-                problems.append({"field": "urgency", "reason": f"{value!r} is not one of {', '.join(URGENCY_RANK)}"})
+            if value not in set(UrgencyLevel):
+                problems.append({"field": "urgency", "reason": f"{value!r} is not one of {', '.join(UrgencyLevel)}"})
         if problems:
             raise InvalidRequest("invalid filter", problems)
 
@@ -60,7 +59,7 @@ def list_queue(
     if filters.status:
         stmt = stmt.where(Case.status.in_(filters.status))
     if filters.urgency:
-        stmt = stmt.where(Case.urgency_rank.in_([URGENCY_RANK[u] for u in filters.urgency]))
+        stmt = stmt.where(Case.urgency_rank.in_([UrgencyLevel(u).rank for u in filters.urgency]))
     if filters.source:
         stmt = stmt.where(Case.source.in_(filters.source))
     if filters.category:
@@ -104,7 +103,7 @@ def _timelines(session: Session, ids: list[str]) -> dict[str, list[TimelineEvent
 def _escalations(session: Session, ids: list[str]) -> dict[str, Outbox]:
     if not ids:
         return {}
-    stmt = sa.select(Outbox).where(Outbox.case_id.in_(ids), Outbox.kind == "escalation")
+    stmt = sa.select(Outbox).where(Outbox.case_id.in_(ids), Outbox.kind == OutboxKind.ESCALATION)
     return {row.case_id: row for row in session.execute(stmt).scalars() if row.case_id}
 
 
@@ -112,11 +111,15 @@ def escalation_view(row: Outbox | None) -> dict[str, Any]:
     if row is None:
         return {"status": "none", "channel": None, "ts": None}
     result = row.result or {}
+    waiting = row.status == OutboxStatus.WAITING
     return {
-        "status": row.status,
+        # the contract's four states; a row waiting for its connector is still "pending" delivery
+        "status": OutboxStatus.PENDING.value if waiting else row.status,
         "channel": result.get("channel", row.channel),
         "ts": result.get("ts"),
         "attempts": row.attempts,
+        "waiting_for": row.waiting_for if waiting else None,
+        "error_code": row.error_code,
         "last_error": row.last_error,
     }
 

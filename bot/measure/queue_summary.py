@@ -8,9 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.models import RANK_URGENCY, Case, TimelineEvent
-
-OPEN = ("new", "acked", "replied")
+from bot.enums import OPEN_STATUSES, urgency_label
+from bot.models import Case, TimelineEvent
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class Summary:
 def _line(case: Case) -> Line:
     return Line(
         case.id,
-        RANK_URGENCY.get(case.urgency_rank, "unclassified"),
+        urgency_label(case.urgency_rank),
         case.status,
         case.text,
         case.created_at,
@@ -44,9 +43,9 @@ def _line(case: Case) -> Line:
 def summary(session: Session, *, actor_prefix: str, limit: int = 5) -> Summary:
     """`actor_prefix` is how this person appears in the timeline, e.g. ``slack:U123``."""
     counts = session.execute(
-        sa.select(Case.urgency_rank, sa.func.count()).where(Case.status.in_(OPEN)).group_by(Case.urgency_rank)
+        sa.select(Case.urgency_rank, sa.func.count()).where(Case.status.in_(OPEN_STATUSES)).group_by(Case.urgency_rank)
     )
-    by_urgency = {RANK_URGENCY.get(rank, "unclassified"): int(n) for rank, n in counts}
+    by_urgency = {urgency_label(rank): int(n) for rank, n in counts}
     oldest = (
         session.execute(
             sa.select(Case)
@@ -64,7 +63,7 @@ def summary(session: Session, *, actor_prefix: str, limit: int = 5) -> Summary:
     mine = (
         session.execute(
             sa.select(Case)
-            .where(Case.id.in_(mine_ids), Case.status.in_(OPEN))
+            .where(Case.id.in_(mine_ids), Case.status.in_(OPEN_STATUSES))
             .order_by(Case.urgency_rank.desc(), Case.created_at)
             .limit(limit)
         )

@@ -1,0 +1,45 @@
+"""outbox: typed error codes and the connector a waiting row needs
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-25 23:10:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("error_code", sa.String(length=32), nullable=True))
+        batch.add_column(sa.Column("waiting_for", sa.String(length=64), nullable=True))
+    # rows that failed before codes existed: the old message prefixes become codes once, here
+    outbox = sa.table(
+        "outbox", sa.column("status", sa.String), sa.column("last_error", sa.String), sa.column("error_code", sa.String)
+    )
+    for prefix, code in (
+        ("ratelimited", "rate_limited"),
+        ("slack unavailable", "unavailable"),
+        ("slack error", "unavailable"),
+    ):
+        op.execute(
+            outbox.update()
+            .where(outbox.c.status == "failed", outbox.c.last_error.startswith(prefix))
+            .values(error_code=code)
+        )
+    op.execute(
+        outbox.update().where(outbox.c.status == "failed", outbox.c.error_code.is_(None)).values(error_code="rejected")
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("waiting_for")
+        batch.drop_column("error_code")

@@ -1,1 +1,0 @@
-"""Plain functions over the database: no FastAPI, Bolt or tweepy imports here."""

@@ -1,0 +1,1 @@
+"""Where cases come from and where replies to the customer go back (X, Zendesk, Freshdesk, ...)."""

@@ -1,0 +1,2 @@
+"""The long-running workers: classification, outbox dispatch, the scheduler, the ingest writer (`start.py`
+starts this process's share)."""

@@ -1,0 +1,63 @@
+"""Start this process's workers under `ctx.supervisor` (`ctx.supervisor.stop_all()` stops them)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from bot.context import AppContext
+from bot.db import transaction
+from bot.outbox import wake
+from bot.outbox.rows import release_claims as release_outbox_claims
+from bot.triage.claims import release_all_claims
+from bot.workers.classification import ClassificationWorker
+from bot.workers.outbox import OutboxDispatcher
+from bot.workers.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+
+def _release_after_crash(ctx: AppContext) -> None:
+    """SQLite runs one process: claims a killed predecessor held go back to the queue at start."""
+    if not ctx.settings.is_sqlite:
+        return
+    with transaction(ctx.session_factory) as session:
+        cases, rows = release_all_claims(session), release_outbox_claims(session)
+    if cases or rows:
+        log.warning("released %d cases and %d outbox rows claimed before a crash", cases, rows)
+
+
+def _start_classifier(ctx: AppContext) -> None:
+    """Waits for the model (it loads in the background), then starts the classification worker."""
+    ctx.model.ready.wait()
+    loaded = ctx.model.loaded
+    if loaded is None:
+        log.error("classification worker not started: %s", ctx.model.error)
+        return
+    settings = ctx.settings
+    worker = ClassificationWorker(
+        session_factory=ctx.session_factory,
+        predict=loaded.batcher.predict,
+        triage=loaded.triage,
+        clock=ctx.clock,
+        owner=ctx.owner,
+        model_version=loaded.version,
+        batch_size=settings.worker_batch_size,
+        poll_seconds=settings.worker_poll_seconds,
+        lease_seconds=settings.claim_seconds,
+        repeat_window_hours=settings.repeat_window_hours,
+    )
+    if ctx.supervisor.run(worker, on_ingest=worker.wake):
+        worker.wake()
+
+
+def start_workers(ctx: AppContext) -> None:
+    _release_after_crash(ctx)
+    dispatcher = OutboxDispatcher(
+        session_factory=ctx.session_factory, deliverers=ctx.deliverers, clock=ctx.clock, owner=ctx.owner
+    )
+    wake.install(ctx.session_factory, dispatcher.wake)
+    ctx.supervisor.run(dispatcher)
+    if ctx.settings.slack_enabled:
+        ctx.supervisor.run(Scheduler(ctx))
+    threading.Thread(target=_start_classifier, args=(ctx,), name="rrbot-classifier-start", daemon=True).start()

@@ -7,6 +7,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -63,7 +64,7 @@ def run(*, base_url: str, token: str | None, token_file: Path) -> int:
     return 0
 
 
-def _post(client: httpx.Client, path: str, body: dict) -> int:
+def _post(client: httpx.Client, path: str, body: dict[str, Any]) -> int:
     response = client.post(path, json=body)
     if response.status_code not in (200, 202):
         print(f"error {response.status_code} from {path}: {response.text}", file=sys.stderr)

@@ -54,7 +54,7 @@ def urgency_target(row: dict[str, Any]) -> float:
     return (float(row["urgency_1_7"]) - 1.0) / 6.0
 
 
-def sentiment_sets(data_dir: Path) -> tuple[list[dict], list[dict], list[dict]]:
+def sentiment_sets(data_dir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """(train pool without the validation texts, tweeteval_val, tweeteval_test)."""
     from classifiers.text import normalize
 
@@ -67,13 +67,13 @@ def sentiment_sets(data_dir: Path) -> tuple[list[dict], list[dict], list[dict]]:
     return pool, val, test
 
 
-def complaint_sets(data_dir: Path) -> tuple[list[dict], list[dict]]:
+def complaint_sets(data_dir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(train, held_out) of X-CI, stratified on (complaint, severity)."""
     rows = read_jsonl(data_dir / "complaints" / "xci_train.jsonl")
     return stratified_split(rows, key=lambda r: (int(r["complaint"]), int(r["severity"])))
 
 
-def urgency_sets(data_dir: Path) -> tuple[list[dict], list[dict]]:
+def urgency_sets(data_dir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(train, held_out) of the forum-urgency posts, stratified on the rounded urgency."""
     rows = read_jsonl(data_dir / "urgency" / "forum_urgency_train.jsonl")
     return stratified_split(rows, key=lambda r: round(float(r["urgency_1_7"])))

@@ -192,7 +192,9 @@ def eval_banking77(data_dir: Path, engine: Engine) -> dict[str, Any]:
     return out
 
 
-def tune_threshold(train: dict[str, list[str]], engine: Engine, shots: int = 10, per_intent: int = 20) -> dict:
+def tune_threshold(
+    train: dict[str, list[str]], engine: Engine, shots: int = 10, per_intent: int = 20
+) -> dict[str, Any]:
     """Pick the "none of these" threshold on Banking77 train only: half the intents are known categories
     (``shots`` examples each), queries are other train texts of known intents and texts of unknown ones."""
     rng = random.Random(SAMPLE_SEED + 1)

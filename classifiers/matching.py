@@ -56,7 +56,8 @@ class CategoryMatcher:
         """(n, n_categories) similarity of each embedding to each category."""
         emb = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
         if self.method == "centroid":
-            return emb @ self._centroids.T
+            similarities: np.ndarray = emb @ self._centroids.T
+            return similarities
         sims = emb @ self._examples.T
         out = np.full((emb.shape[0], len(self.names)), -1.0, dtype=np.float32)
         for i in range(len(self.names)):

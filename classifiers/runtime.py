@@ -156,7 +156,8 @@ class Engine:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         emb = self._forward(texts)["embedding"].astype(np.float32)
-        return emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+        normalised: np.ndarray = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+        return normalised
 
 
 _STOP = object()

@@ -23,9 +23,11 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
+from tokenizers import Tokenizer
 from torch import nn
 from tqdm import tqdm
 
@@ -61,7 +63,8 @@ class MultiTaskModel(nn.Module):
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
         hidden = out[0]
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        pooled: torch.Tensor = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return pooled
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         pooled = self.pooled(input_ids, attention_mask)
@@ -82,7 +85,7 @@ class ExportWrapper(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):  # noqa: ANN201
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
         out = self.model(input_ids, attention_mask)
         emb = nn.functional.normalize(out["pooled"], p=2, dim=-1)
         return (
@@ -101,7 +104,7 @@ def build_model(attn: str = "sdpa") -> MultiTaskModel:
     return MultiTaskModel(encoder, encoder.config.hidden_size)
 
 
-def load_tokenizer(max_len: int):  # noqa: ANN201
+def load_tokenizer(max_len: int) -> Tokenizer:
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(base_model_dir() / "tokenizer.json"))
@@ -122,7 +125,7 @@ class Example:
     index: int = 0  # row in the teacher-embedding table
 
 
-def encode(tok, texts: list[str]) -> list[list[int]]:  # noqa: ANN001
+def encode(tok: Tokenizer, texts: list[str]) -> list[list[int]]:
     from classifiers.text import normalize
 
     return [e.ids for e in tok.encode_batch([normalize(t) for t in texts])]
@@ -139,7 +142,7 @@ def collate(batch: list[list[int]], device: torch.device) -> tuple[torch.Tensor,
 
 
 @torch.no_grad()
-def run_batches(model: MultiTaskModel, seqs: list[list[int]], device: torch.device, bs: int = 128) -> dict:
+def run_batches(model: MultiTaskModel, seqs: list[list[int]], device: torch.device, bs: int = 128) -> dict[str, Any]:
     """Eval-mode outputs for many sequences (length-sorted for speed), in input order."""
     model.eval()
     order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
@@ -169,7 +172,7 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def make_examples(tok, data_dir: Path, limit: int | None, seed: int) -> tuple[list[Example], dict]:  # noqa: ANN001
+def make_examples(tok: Tokenizer, data_dir: Path, limit: int | None, seed: int) -> tuple[list[Example], dict[str, Any]]:
     pool, val, _test = sentiment_sets(data_dir)
     xci_train, xci_held = complaint_sets(data_dir)
     urg_train, urg_held = urgency_sets(data_dir)
@@ -209,7 +212,7 @@ def epoch_batches(examples: list[Example], bs: int, upsample: int, rng: random.R
     return batches
 
 
-def validate(model: MultiTaskModel, evalsets: dict, device: torch.device) -> dict[str, float]:
+def validate(model: MultiTaskModel, evalsets: dict[str, Any], device: torch.device) -> dict[str, float]:
     ids, y = evalsets["val"]
     out = run_batches(model, ids, device)
     figures = {"val_sentiment_macro_recall": macro_recall(y, out["sentiment"].argmax(-1).numpy(), 3)}
@@ -318,7 +321,7 @@ def train(args: argparse.Namespace) -> Path:
 # ---------------------------------------------------------------- export
 
 
-def export(checkpoint: Path, out_dir: Path, args: argparse.Namespace) -> dict:
+def export(checkpoint: Path, out_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
     """ONNX fp32 export, int8 dynamic per-channel quantisation, agreement check, config + model card in ``out_dir``."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic

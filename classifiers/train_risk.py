@@ -119,8 +119,6 @@ def fit_mlp(
     return {"w1": w1, "b1": b1, "weights": w2, "bias": b2}
 
 
-
-
 def text_max(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     """(n_texts, n_types) max over each text's window rows."""
     out = np.full((n, values.shape[1]), -np.inf, dtype=np.float64)

@@ -55,7 +55,7 @@ LEVELS: tuple[tuple[float, UrgencyLevel], ...] = (
 )
 REPEAT_WINDOW = "24 h"  # how the service's look-back window for repeat contacts is named in reasons
 PRIORITY_TIERS = frozenset({"vip", "enterprise"})
-RISK_FLOORS: dict[RiskType, UrgencyLevel] = {risk: UrgencyLevel.HIGH for risk in RiskType} | {
+RISK_FLOORS: dict[RiskType, UrgencyLevel] = dict.fromkeys(RiskType, UrgencyLevel.HIGH) | {
     RiskType.INJURY: UrgencyLevel.CRITICAL
 }
 CHURN = re.compile(

@@ -30,7 +30,9 @@ class PlaybookError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def _line_index(node: yaml.Node, path: tuple[Any, ...] = (), out: dict[tuple[Any, ...], int] | None = None):
+def _line_index(
+    node: yaml.Node, path: tuple[Any, ...] = (), out: dict[tuple[Any, ...], int] | None = None
+) -> dict[tuple[Any, ...], int]:
     """Map every path in the document (keys and list indexes) to its 1-based line."""
     out = {} if out is None else out
     out.setdefault(path, node.start_mark.line + 1)

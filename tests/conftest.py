@@ -95,14 +95,14 @@ def make_settings(database_url: str) -> Callable[..., Any]:
     from bot.settings import Settings
 
     def build(**overrides: Any) -> Settings:
-        values: dict[str, Any] = dict(
-            database_url=database_url,
-            playbooks_dir=ROOT / "playbooks",
-            worker_poll_seconds=0.05,
-            slack_bot_token=None,
-            slack_signing_secret=None,
-            escalation_channel="C0FALLBACK",
-        )
+        values: dict[str, Any] = {
+            "database_url": database_url,
+            "playbooks_dir": ROOT / "playbooks",
+            "worker_poll_seconds": 0.05,
+            "slack_bot_token": None,
+            "slack_signing_secret": None,
+            "escalation_channel": "C0FALLBACK",
+        }
         values.update(overrides)
         return Settings(_env_file=None, **values)
 

@@ -13,7 +13,8 @@ from bot.context import AppContext
 
 
 def get_context(request: Request) -> AppContext:
-    return request.app.state.ctx
+    ctx: AppContext = request.app.state.ctx
+    return ctx
 
 
 ContextDep = Annotated[AppContext, Depends(get_context)]

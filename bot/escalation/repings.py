@@ -28,7 +28,7 @@ def due_level(case: Case, now: datetime) -> int:
 def target_for(card: SlackCard, level: int) -> str | None:
     chain = list(card.chain or [])
     if chain:
-        return chain[min(level, len(chain)) - 1]
+        return str(chain[min(level, len(chain)) - 1])
     return card.mention
 
 

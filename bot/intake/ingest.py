@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,22 +22,29 @@ class Accepted:
     duplicate: bool
 
 
-def _row(item: MentionIn | TicketIn, now: datetime) -> dict:
+def _row(item: MentionIn | TicketIn, now: datetime) -> dict[str, Any]:
     if isinstance(item, MentionIn):
         person = item.author.model_dump(exclude_none=True)
         extra = item.model_dump(include={"url", "lang", "in_reply_to", "metrics"}, exclude_none=True)
-        return dict(
-            kind="mention",
-            text=item.text,
-            subject=None,
-            person=person,
-            author_key=item.author.handle.lower().lstrip("@"),
-            extra=extra,
-        )
+        return {
+            "kind": "mention",
+            "text": item.text,
+            "subject": None,
+            "person": person,
+            "author_key": item.author.handle.lower().lstrip("@"),
+            "extra": extra,
+        }
     person = item.requester.model_dump(exclude_none=True)
     extra = item.model_dump(include={"url", "priority"}, exclude_none=True)
     key = (item.requester.email or item.requester.name or "").lower() or None
-    return dict(kind="ticket", text=item.body, subject=item.subject, person=person, author_key=key, extra=extra)
+    return {
+        "kind": "ticket",
+        "text": item.body,
+        "subject": item.subject,
+        "person": person,
+        "author_key": key,
+        "extra": extra,
+    }
 
 
 def _insert_statement(dialect: str) -> sa.Insert:

@@ -122,7 +122,7 @@ def test_batcher_preserves_order_and_matches_engine(engine: Engine) -> None:
 
 
 def test_batcher_many_threads_submitting(engine: Engine) -> None:
-    expected = {t: s for t, s in zip(TEXTS, engine.predict(TEXTS), strict=True)}
+    expected = dict(zip(TEXTS, engine.predict(TEXTS), strict=True))
     with Batcher(engine, max_batch=16, max_wait_ms=5) as batcher, ThreadPoolExecutor(max_workers=16) as pool:
         jobs = [(TEXTS[i % len(TEXTS)], pool.submit(batcher.submit, TEXTS[i % len(TEXTS)])) for i in range(64)]
         for text, job in jobs:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.access.tokens import TokenVerifier
 from bot.clock import Clock
+from bot.measure.prometheus import Metrics
 from bot.settings import Settings
 from bot.workers.ingest_writer import IngestWriter
 from bot.workers.outbox import Deliverer
@@ -57,4 +58,5 @@ class AppContext:
     deliverers: tuple[Deliverer, ...]  # each names the outbox kinds it delivers
     supervisor: Supervisor  # the long-running workers of this process
     ingest: IngestWriter  # group-commits accepted mentions and tickets, then wakes the classifier
+    metrics: Metrics  # the Prometheus registry served at GET /metrics
     owner: str  # this process's name in leases and claims (host:pid:id)

@@ -17,10 +17,11 @@ from fastapi import FastAPI
 
 from bot import migrate
 from bot.access.tokens import TokenVerifier
-from bot.api import cases, classify, errors, health, ingest, metrics
+from bot.api import cases, classify, errors, health, ingest, metrics, prometheus
 from bot.clock import Clock, SystemClock
 from bot.context import AppContext, ModelState
 from bot.db import create_db_engine, make_session_factory
+from bot.measure.prometheus import Metrics
 from bot.runtime import load_model, load_playbooks
 from bot.settings import Settings
 from bot.slack import install as slack_install
@@ -55,6 +56,7 @@ def build_context(settings: Settings, *, clock: Clock | None = None) -> AppConte
         deliverers=deliverers,
         supervisor=supervisor,
         ingest=IngestWriter(session_factory=factory, clock=clock, on_commit=supervisor.notify_ingest),
+        metrics=Metrics(factory, clock, connectors=sorted(set().union(*(d.connectors() for d in deliverers)))),
         owner=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
     )
 
@@ -83,7 +85,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.ctx = ctx
     errors.install(app)
     app.add_middleware(errors.RequestLimits, max_body_bytes=settings.max_body_bytes)
-    for module in (health, ingest, cases, classify, metrics, pages):
+    for module in (health, ingest, cases, classify, metrics, prometheus, pages):
         app.include_router(module.router)
     slack_install.install_routes(app, ctx)  # POST /slack/events when Slack is configured
     return app

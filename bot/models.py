@@ -82,7 +82,9 @@ class Case(Base):
     urgency_rank: Mapped[int] = mapped_column(default=0)  # 0 until classified, then 1..4
     category: Mapped[str | None] = mapped_column(sa.String(128))
     playbook: Mapped[str | None] = mapped_column(sa.String(128))
-    ack_due_at: Mapped[datetime | None]
+    ack_due_at: Mapped[datetime | None]  # the playbook targets, from the post's own created_at
+    reply_due_at: Mapped[datetime | None]
+    resolve_due_at: Mapped[datetime | None]
     acked_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     snoozed_until: Mapped[datetime | None]

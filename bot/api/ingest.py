@@ -9,6 +9,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from bot.api.deps import ContextDep, IngestUser
 from bot.api.errors import validation_details
+from bot.errors import InvalidRequest
+from bot.intake.ingest import check_times
 from bot.schemas import BatchIn, IngestResult, MentionIn, TicketIn
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
@@ -16,6 +18,7 @@ MENTION = TypeAdapter(MentionIn)
 
 
 def _accept(ctx: ContextDep, item: MentionIn | TicketIn, response: Response) -> IngestResult:
+    check_times(item, now=ctx.clock.now())
     (result,) = ctx.ingest.submit([item])
     response.status_code = 200 if result.duplicate else 202
     return IngestResult(case_id=result.case_id, duplicate=result.duplicate)
@@ -46,17 +49,17 @@ def post_mention_batch(body: BatchIn, ctx: ContextDep, _: IngestUser) -> dict[st
     """Each item is validated on its own: bad items get an error in their slot, good ones are stored."""
     results: list[dict[str, Any]] = [{}] * len(body.items)
     valid: list[tuple[int, MentionIn]] = []
+    now = ctx.clock.now()
     for i, raw in enumerate(body.items):
         try:
-            valid.append((i, MENTION.validate_python(raw)))
+            item = MENTION.validate_python(raw)
+            check_times(item, now=now)
+            valid.append((i, item))
         except ValidationError as exc:
-            results[i] = {
-                "error": {
-                    "code": "invalid_request",
-                    "message": "item does not match the Mention schema",
-                    "details": validation_details(list(exc.errors())),
-                }
-            }
+            message, details = "item does not match the Mention schema", validation_details(list(exc.errors()))
+            results[i] = {"error": {"code": "invalid_request", "message": message, "details": details}}
+        except InvalidRequest as exc:
+            results[i] = {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
     if valid:
         accepted = ctx.ingest.submit([m for _, m in valid])
         for (i, _item), res in zip(valid, accepted, strict=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.enums import CaseStatus
+from bot.errors import InvalidRequest
 from bot.models import Case, TimelineEvent, new_id, table_of
 from bot.schemas import MentionIn, TicketIn
 
@@ -51,6 +52,16 @@ def _insert_statement(dialect: str) -> sa.Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = table_of(Case)
     return insert(table).on_conflict_do_nothing(index_elements=["source", "external_id"]).returning(table.c.id)
+
+
+MAX_FUTURE = timedelta(hours=1)  # clock skew allowed between a source and us
+
+
+def check_times(item: MentionIn | TicketIn, *, now: datetime) -> None:
+    """Reject what the clock says cannot be true (raises InvalidRequest naming the field)."""
+    if item.created_at > now + MAX_FUTURE:
+        reason = "created_at is more than an hour in the future"
+        raise InvalidRequest("invalid created_at", [{"field": "created_at", "reason": reason}])
 
 
 def ingest(session: Session, *, items: Sequence[MentionIn | TicketIn], now: datetime) -> list[Accepted]:

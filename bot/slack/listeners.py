@@ -1,10 +1,16 @@
-"""Bolt listeners: ack at once, then hand the work to `Flows` in a thread. Nothing here touches the database."""
+"""Bolt listeners: ack at once, then hand the work to `Flows` in a thread. Nothing here touches the database.
+
+Each listener is a named method of `Listeners`; `register` wires them. A flow that refuses (a case that no
+longer exists, a reminder with no channel) or fails tells the person who clicked why, in a message only they
+see, and is logged: nothing fails silently.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -15,9 +21,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.errors import RRBotError
 from bot.slack import modals
 from bot.slack.flows import Flows
+from bot.slack.text import escape
 
 log = logging.getLogger(__name__)
 ANY = re.compile(".*")
+SLACK_ERRORS = (SlackApiError, SlackClientError, OSError)
+Ack = Callable[..., Awaitable[Any]]
+Body = dict[str, Any]
 
 
 class People:
@@ -36,97 +46,109 @@ class People:
                 info = (await client.users_info(user=uid)).get("user") or {}
                 profile = info.get("profile") or {}
                 name = profile.get("display_name") or info.get("real_name") or profile.get("real_name") or name
-            except (SlackApiError, SlackClientError, OSError) as exc:
+            except SLACK_ERRORS as exc:
                 log.warning("users.info failed for %s: %s", uid, type(exc).__name__)
             await asyncio.to_thread(self.flows.remember, uid, name)
         self._names[uid] = name
         return f"slack:{uid} ({name})", name
 
 
-def register(app: AsyncApp, flows: Flows) -> None:
-    people = People(flows)
+async def tell(client: AsyncWebClient, body: Body, text: str) -> None:
+    """A message only the person who acted sees: ephemeral in the card's channel, else a direct message."""
+    user = body["user"]["id"]
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    try:
+        if channel:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+        else:
+            await client.chat_postMessage(channel=user, text=text)
+    except SLACK_ERRORS as exc:
+        log.warning("could not tell %s why their action failed: %s", user, type(exc).__name__)
 
-    async def run(fn: Any, **kwargs: Any) -> Any:
+
+class Listeners:
+    def __init__(self, flows: Flows) -> None:
+        self.flows, self.people = flows, People(flows)
+
+    async def perform(self, client: AsyncWebClient, body: Body, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        """Run a flow in a thread; on a refusal or a failure tell the person why, log it, and return None."""
+        what = getattr(fn, "__name__", "action")
         try:
             return await asyncio.to_thread(fn, **kwargs)
         except RRBotError as exc:
-            log.warning("slack action refused: %s", exc.message)
-            return None
+            log.warning("slack %s refused: %s", what, exc.message)
+            await tell(client, body, f":warning: That did not work: {escape(exc.message)}")
+        except Exception:
+            log.exception("slack %s failed", what)
+            await tell(client, body, ":warning: That did not work because of an error on our side; it has been logged.")
+        return None
 
-    @app.middleware
-    async def deduplicate_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
+    async def deduplicate_events(self, body: Body, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         """Events API retries and double deliveries carry the same event_id: handle it once, answer 200."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await asyncio.to_thread(flows.first_time, f"event:{event_id}"):
+        if event_id and not await asyncio.to_thread(self.flows.first_time, f"event:{event_id}"):
             return BoltResponse(status=200, body="")
         await next()
         return None
 
-    @app.action("case_ack")
-    async def on_ack(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+    # -- card buttons -------------------------------------------------------------------------------------------
+    async def case_button(self, ack: Ack, body: Body, action: Body, client: AsyncWebClient) -> None:
+        """Acknowledge, Resolve and Snooze: one flow each, named by the button's action_id."""
         await ack()
-        actor, _ = await people.actor(body["user"], client)
-        await run(flows.ack, case_id=action["value"], actor=actor)
+        flow = {"case_ack": self.flows.ack, "case_resolve": self.flows.resolve, "case_snooze": self.flows.snooze}
+        actor, _ = await self.people.actor(body["user"], client)
+        await self.perform(client, body, flow[action["action_id"]], case_id=action["value"], actor=actor)
 
-    @app.action("case_resolve")
-    async def on_resolve(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+    async def reminder_got_it(self, ack: Ack, body: Body, action: Body, client: AsyncWebClient) -> None:
         await ack()
-        actor, _ = await people.actor(body["user"], client)
-        await run(flows.resolve, case_id=action["value"], actor=actor)
+        actor, name = await self.people.actor(body["user"], client)
+        reminder_id = int(action["value"])
+        await self.perform(
+            client, body, self.flows.got_it, reminder_id=reminder_id, user_id=body["user"]["id"], name=name, actor=actor
+        )
 
-    @app.action("case_snooze")
-    async def on_snooze(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        actor, _ = await people.actor(body["user"], client)
-        await run(flows.snooze, case_id=action["value"], actor=actor)
-
-    @app.action("reminder_got_it")
-    async def on_got_it(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        actor, name = await people.actor(body["user"], client)
-        await run(flows.got_it, reminder_id=int(action["value"]), user_id=body["user"]["id"], name=name, actor=actor)
-
-    async def open_modal(body: dict[str, Any], client: AsyncWebClient, view: dict[str, Any] | None) -> None:
-        if view is not None:
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @app.action(re.compile(r"^case_reply(_\d)?$"))
-    async def on_reply(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+    async def open_modal(self, ack: Ack, body: Body, action: Body, client: AsyncWebClient) -> None:
+        """Reply (with a suggestion's index), Send team reminder and Wrong?: each opens its modal."""
         await ack()
         case_id, _, index = action["value"].partition(":")
-        await open_modal(body, client, await run(flows.reply_modal, case_id=case_id, index=int(index or 0)))
+        if action["action_id"] == "case_remind":
+            view = await self.perform(client, body, self.flows.remind_modal, case_id=case_id)
+        elif action["action_id"] == "case_wrong":
+            view = await self.perform(client, body, self.flows.wrong_modal, case_id=case_id)
+        else:
+            view = await self.perform(client, body, self.flows.reply_modal, case_id=case_id, index=int(index or 0))
+        if view is not None:
+            try:
+                await client.views_open(trigger_id=body["trigger_id"], view=view)
+            except SLACK_ERRORS as exc:
+                log.warning("views.open failed: %s", type(exc).__name__)
+                await tell(client, body, ":warning: Slack did not open the form; please click again.")
 
-    @app.action("case_remind")
-    async def on_remind(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        await open_modal(body, client, await run(flows.remind_modal, case_id=action["value"]))
-
-    @app.action("case_wrong")
-    async def on_wrong(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        await open_modal(body, client, await run(flows.wrong_modal, case_id=action["value"]))
-
-    @app.view(modals.REPLY)
-    async def on_reply_saved(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+    # -- modal submissions --------------------------------------------------------------------------------------
+    async def reply_saved(self, ack: Ack, body: Body, view: Body, client: AsyncWebClient) -> None:
         text, send = modals.reply_answer(view)
         if not text:
             await ack(response_action="errors", errors={"reply_text": "Write a reply first."})
             return
         await ack()
-        actor, _ = await people.actor(body["user"], client)
-        await run(flows.reply, view_id=view["id"], case_id=view["private_metadata"], text=text, send=send, actor=actor)
+        actor, _ = await self.people.actor(body["user"], client)
+        case_id = view["private_metadata"]
+        await self.perform(
+            client, body, self.flows.reply, view_id=view["id"], case_id=case_id, text=text, send=send, actor=actor
+        )
 
-    @app.view(modals.REMIND)
-    async def on_remind_saved(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+    async def remind_saved(self, ack: Ack, body: Body, view: Body, client: AsyncWebClient) -> None:
         text, channels = modals.remind_answer(view)
         if not text or not channels:
             block = "remind_text" if not text else "remind_channels"
             await ack(response_action="errors", errors={block: "Needed to send the reminder."})
             return
         await ack()
-        actor, _ = await people.actor(body["user"], client)
-        await run(
-            flows.remind,
+        actor, _ = await self.people.actor(body["user"], client)
+        await self.perform(
+            client,
+            body,
+            self.flows.remind,
             view_id=view["id"],
             case_id=view["private_metadata"],
             text=text,
@@ -134,44 +156,55 @@ def register(app: AsyncApp, flows: Flows) -> None:
             actor=actor,
         )
 
-    @app.view(modals.WRONG)
-    async def on_wrong_saved(ack: Any, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+    async def wrong_saved(self, ack: Ack, body: Body, view: Body, client: AsyncWebClient) -> None:
         corrections = modals.wrong_answer(view)
         if not corrections:
             await ack(response_action="errors", errors={"sentiment": "Choose at least one correction."})
             return
         await ack()
-        actor, _ = await people.actor(body["user"], client)
-        await run(
-            flows.feedback, view_id=view["id"], case_id=view["private_metadata"], corrections=corrections, actor=actor
+        actor, _ = await self.people.actor(body["user"], client)
+        case_id = view["private_metadata"]
+        await self.perform(
+            client, body, self.flows.feedback, view_id=view["id"], case_id=case_id, corrections=corrections, actor=actor
         )
 
-    @app.command("/complaints")
-    async def on_complaints(ack: Any, command: dict[str, Any]) -> None:
-        blocks = await asyncio.to_thread(flows.summary, user_id=command["user_id"])
+    # -- the queue at a glance ----------------------------------------------------------------------------------
+    async def complaints_command(self, ack: Ack, command: Body) -> None:
+        blocks = await asyncio.to_thread(self.flows.summary, user_id=command["user_id"])
         await ack(text="Complaints queue", blocks=blocks, response_type="ephemeral")
 
-    @app.event("app_home_opened")
-    async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def home_opened(self, event: Body, client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        blocks = await asyncio.to_thread(flows.summary, user_id=event["user"])
+        blocks = await asyncio.to_thread(self.flows.summary, user_id=event["user"])
         await client.views_publish(user_id=event["user"], view={"type": "home", "blocks": blocks})
 
-    # Registered last: anything else is answered 200 (Bolt would say 404, and Slack would retry and, in time,
-    # disable the event subscription).
-    @app.event(ANY)
-    async def on_other_event() -> None:
+    # -- everything else ----------------------------------------------------------------------------------------
+    async def ignore_event(self) -> None:
         return None
 
-    @app.action(ANY)
-    async def on_other_action(ack: Any) -> None:
+    async def ack_only(self, ack: Ack) -> None:
         await ack()
 
-    @app.view(ANY)
-    async def on_other_view(ack: Any) -> None:
-        await ack()
-
-    @app.error
-    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+    async def on_error(self, error: Exception, body: Body) -> None:
         log.error("slack listener failed: %s (%s)", type(error).__name__, body.get("type"))
+
+
+def register(app: AsyncApp, flows: Flows) -> None:
+    listeners = Listeners(flows)
+    app.middleware(listeners.deduplicate_events)
+    for action_id in ("case_ack", "case_resolve", "case_snooze"):
+        app.action(action_id)(listeners.case_button)
+    app.action("reminder_got_it")(listeners.reminder_got_it)
+    app.action(re.compile(r"^(case_reply(_\d)?|case_remind|case_wrong)$"))(listeners.open_modal)
+    app.view(modals.REPLY)(listeners.reply_saved)
+    app.view(modals.REMIND)(listeners.remind_saved)
+    app.view(modals.WRONG)(listeners.wrong_saved)
+    app.command("/complaints")(listeners.complaints_command)
+    app.event("app_home_opened")(listeners.home_opened)
+    # Registered last: anything else is answered 200 (Bolt would say 404, and Slack would retry and, in time,
+    # disable the event subscription).
+    app.event(ANY)(listeners.ignore_event)
+    app.action(ANY)(listeners.ack_only)
+    app.view(ANY)(listeners.ack_only)
+    app.error(listeners.on_error)

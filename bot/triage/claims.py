@@ -27,6 +27,7 @@ class Claimed:
     author_key: str | None
     created_at: datetime
     subject: str | None
+    received_at: datetime
 
 
 def claim(session: Session, *, owner: str, limit: int, now: datetime, lease: timedelta) -> list[Claimed]:
@@ -52,7 +53,15 @@ def claim(session: Session, *, owner: str, limit: int, now: datetime, lease: tim
     )
     rows = session.execute(
         sa.select(
-            Case.id, Case.text, Case.source, Case.kind, Case.person, Case.author_key, Case.created_at, Case.subject
+            Case.id,
+            Case.text,
+            Case.source,
+            Case.kind,
+            Case.person,
+            Case.author_key,
+            Case.created_at,
+            Case.subject,
+            Case.received_at,
         )
         .where(Case.id.in_(ids))
         .order_by(Case.received_at)

@@ -54,6 +54,8 @@ def case_update(o: Outcome) -> dict[str, Any]:
         "b_category": o.category_id,
         "b_playbook": o.decision.playbook,
         "b_due": o.case.created_at + timedelta(minutes=o.decision.targets.ack_minutes),
+        "b_reply_due": o.case.created_at + timedelta(minutes=o.decision.targets.first_reply_minutes),
+        "b_resolve_due": o.case.created_at + timedelta(minutes=o.decision.targets.resolve_minutes),
     }
 
 
@@ -135,6 +137,8 @@ def mark_classified(session: Session, updates: list[dict[str, Any]], *, now: dat
             category=sa.bindparam("b_category"),
             playbook=sa.bindparam("b_playbook"),
             ack_due_at=sa.bindparam("b_due", type_=UTCDateTime()),
+            reply_due_at=sa.bindparam("b_reply_due", type_=UTCDateTime()),
+            resolve_due_at=sa.bindparam("b_resolve_due", type_=UTCDateTime()),
         ),
         updates,
     )

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import Clock
+from bot.clock import Clock, as_utc
 from bot.db import transaction
 from bot.triage.claims import claim, context_for, model_text, repeat_counts
 from bot.triage.results import Outcome, write_results
@@ -35,12 +35,14 @@ class ClassificationWorker(PollingWorker):
         poll_seconds: float = 0.5,
         lease_seconds: int = 120,
         repeat_window_hours: int = 24,
+        observe_latency: Callable[[float], None] | None = None,
     ) -> None:
         self.session_factory, self.predict, self.triage, self.clock = session_factory, predict, triage, clock
         self.owner, self.model_version, self.batch_size = owner, model_version, batch_size
         super().__init__(poll_seconds=poll_seconds)
         self.lease = timedelta(seconds=lease_seconds)
         self.window = timedelta(hours=repeat_window_hours)
+        self.observe_latency = observe_latency
 
     def run_once(self) -> int:
         """Claim, classify and store one batch; returns how many cases were finished."""
@@ -54,12 +56,17 @@ class ClassificationWorker(PollingWorker):
         scores = self.predict([i.text for i in items])
         outcomes = self.triage.decide(items, scores)
         with transaction(self.session_factory) as session:
-            return write_results(
+            stored_at = self.clock.now()
+            stored = write_results(
                 session,
                 outcomes=[
                     Outcome(case, result, decision) for case, (result, decision) in zip(cases, outcomes, strict=True)
                 ],
                 owner=self.owner,
                 model_version=self.model_version,
-                now=self.clock.now(),
+                now=stored_at,
             )
+        if self.observe_latency and stored:
+            for case in cases:
+                self.observe_latency(max(0.0, (stored_at - as_utc(case.received_at)).total_seconds()))
+        return stored

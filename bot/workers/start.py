@@ -46,6 +46,7 @@ def _start_classifier(ctx: AppContext) -> None:
         poll_seconds=settings.worker_poll_seconds,
         lease_seconds=settings.claim_seconds,
         repeat_window_hours=settings.repeat_window_hours,
+        observe_latency=ctx.metrics.classification_latency.observe,
     )
     if ctx.supervisor.run(worker, on_ingest=worker.wake):
         worker.wake()

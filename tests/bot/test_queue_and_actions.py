@@ -92,3 +92,40 @@ def test_queue_page_needs_a_token_and_lists_cases(app_client, admin):
     assert page.status_code == 200 and "Triaged queue" in page.text and "order 0 is late" in page.text
     app_client.cookies.clear()
     assert app_client.post("/login", data={"token": "wrong"}).status_code == 401
+
+
+def test_sla_attainment_is_judged_against_each_playbook_target(app_client, admin):
+    """Late delivery (retail playbook): acknowledge within 30 min, first reply within 60, resolve within 2880.
+    A case posted 45 minutes ago and answered now missed the acknowledgement target and met the reply target;
+    resolution is not yet due, so it is not judged."""
+    from datetime import UTC, datetime, timedelta
+
+    posted = (datetime.now(UTC) - timedelta(minutes=45)).isoformat()
+    body = mention("my order is two weeks late and nobody answers, where is my parcel?", created_at=posted)
+    case_id = app_client.post("/v1/mentions", json=body, headers=admin).json()["case_id"]
+    case = wait_for(lambda: (c := app_client.get(f"/v1/cases/{case_id}", headers=admin).json())["classification"] and c)
+    assert case["classification"]["category"]["name"] == "delivery_delay"
+    app_client.post(f"/v1/cases/{case_id}/reply", json={"text": "Sorry, checking now"}, headers=admin)
+    (group,) = app_client.get("/v1/metrics/response-times", headers=admin).json()["groups"]
+    assert group["sla"] == {"ack": 0.0, "first_reply": 1.0, "resolve": None}
+    assert group["sla_met_ratio"] == 0.0
+
+
+def test_prometheus_metrics_need_a_manager_token_and_count_what_happened(app_client, admin):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    assert app_client.get("/metrics").status_code == 401
+    assert app_client.get("/metrics", headers=make_token(app_client, "agent")).status_code == 403
+    _ingest(app_client, admin, 3)
+    response = app_client.get("/metrics", headers=make_token(app_client, "manager"))
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(response.text)
+        for s in family.samples
+    }
+    assert samples[("rrbot_ingested_total", (("source", "x"),))] == 3
+    assert samples[("rrbot_classified_total", ())] == 3
+    assert sum(v for (name, _), v in samples.items() if name == "rrbot_queue_depth") == 3
+    assert samples[("rrbot_classification_latency_seconds_count", ())] == 3
+    assert samples[("rrbot_connector_configured", (("connector", "slack"),))] == 0

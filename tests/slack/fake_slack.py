@@ -105,6 +105,8 @@ class FakeSlack:
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             message = {"text": args.get("text")}
             return 200, {}, {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
+        if method == "chat.postEphemeral":
+            return 200, {}, {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "chat.update":
             return 200, {}, {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "auth.test":

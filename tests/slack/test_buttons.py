@@ -144,3 +144,12 @@ def test_wrong_button_stores_a_correction_as_feedback(slack_client, fake_slack):
     assert feedback[0]["actor"] == JANE
     with transaction(ctx_of(slack_client).session_factory) as session:  # what `rrbot train-risk` learns from
         assert risk_corrections(session)[-1][1] == ["injury", "legal"]
+
+
+def test_an_action_that_fails_tells_the_person_why_and_changes_nothing(slack_client, fake_slack):
+    case_id = _posted(slack_client, fake_slack)
+    assert click(slack_client, "case_ack", "no-such-case").status_code == 200  # acked first, always
+    (note,) = fake_slack.wait("chat.postEphemeral")
+    assert note["args"]["user"] == "U123" and note["args"]["channel"] == "C0STORES"
+    assert "That did not work" in note["args"]["text"] and "not found" in note["args"]["text"]
+    assert _events(slack_client, case_id, "acked") == []

@@ -1,4 +1,4 @@
-"""outbox: typed error codes and the connector a waiting row needs
+"""outbox: typed error codes and the connector a waiting row needs; cases: first-reply and resolve targets
 
 Revision ID: 0003
 Revises: 0002
@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+import bot.models
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -17,6 +19,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("cases") as batch:
+        batch.add_column(sa.Column("reply_due_at", bot.models.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("resolve_due_at", bot.models.UTCDateTime(timezone=True), nullable=True))
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("error_code", sa.String(length=32), nullable=True))
         batch.add_column(sa.Column("waiting_for", sa.String(length=64), nullable=True))
@@ -40,6 +45,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_column("resolve_due_at")
+        batch.drop_column("reply_due_at")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("waiting_for")
         batch.drop_column("error_code")

@@ -27,6 +27,9 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)
 
+    def set(self, when: datetime) -> None:
+        self._now = when
+
 
 def as_utc(value: datetime) -> datetime:
     """Normalise a datetime read back from a database (SQLite drops the zone) to aware UTC."""

@@ -1,0 +1,1 @@
+"""Who may call the API: tokens (hashed, scoped) and their verification."""

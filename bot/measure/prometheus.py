@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
@@ -105,3 +105,13 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.slack_actions = Counter(
+            "rrbot_slack_actions",
+            "Slack button clicks and form submissions handled, by action and outcome (ok, refused, failed)",
+            ["action", "outcome"],
+            registry=self.registry,
+        )
+
+    def slack_actions_handled(self) -> int:
+        """How many Slack actions this process has finished handling, whatever their outcome."""
+        return int(sum(s.value for m in self.slack_actions.collect() for s in m.samples if s.name.endswith("_total")))

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import RRBotError
+from bot.measure.prometheus import Metrics
 from bot.slack import modals
 from bot.slack.flows import Flows
 from bot.slack.text import escape
@@ -67,21 +68,24 @@ async def tell(client: AsyncWebClient, body: Body, text: str) -> None:
 
 
 class Listeners:
-    def __init__(self, flows: Flows) -> None:
-        self.flows, self.people = flows, People(flows)
+    def __init__(self, flows: Flows, metrics: Metrics) -> None:
+        self.flows, self.people, self.metrics = flows, People(flows), metrics
 
     async def perform(self, client: AsyncWebClient, body: Body, fn: Callable[..., Any], **kwargs: Any) -> Any:
         """Run a flow in a thread; on a refusal or a failure tell the person why, log it, and return None."""
-        what = getattr(fn, "__name__", "action")
+        what, outcome, result = getattr(fn, "__name__", "action"), "ok", None
         try:
-            return await asyncio.to_thread(fn, **kwargs)
+            result = await asyncio.to_thread(fn, **kwargs)
         except RRBotError as exc:
+            outcome = "refused"
             log.warning("slack %s refused: %s", what, exc.message)
             await tell(client, body, f":warning: That did not work: {escape(exc.message)}")
         except Exception:
+            outcome = "failed"
             log.exception("slack %s failed", what)
             await tell(client, body, ":warning: That did not work because of an error on our side; it has been logged.")
-        return None
+        self.metrics.slack_actions.labels(action=what, outcome=outcome).inc()
+        return result
 
     async def deduplicate_events(self, body: Body, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         """Events API retries and double deliveries carry the same event_id: handle it once, answer 200."""
@@ -190,8 +194,8 @@ class Listeners:
         log.error("slack listener failed: %s (%s)", type(error).__name__, body.get("type"))
 
 
-def register(app: AsyncApp, flows: Flows) -> None:
-    listeners = Listeners(flows)
+def register(app: AsyncApp, flows: Flows, metrics: Metrics) -> None:
+    listeners = Listeners(flows, metrics)
     app.middleware(listeners.deduplicate_events)
     for action_id in ("case_ack", "case_resolve", "case_snooze"):
         app.action(action_id)(listeners.case_button)

@@ -79,6 +79,23 @@ def ctx_of(client: Any) -> Any:
     return client.app.state.ctx
 
 
+def handled(client: Any) -> int:
+    """Slack actions the app has finished handling (its rrbot_slack_actions metric)."""
+    return int(ctx_of(client).metrics.slack_actions_handled())
+
+
+def wait_handled(client: Any, count: int) -> None:
+    """A barrier instead of a sleep: returns once `count` Slack actions have been handled to the end."""
+    from tests.conftest import wait_for
+
+    wait_for(lambda: handled(client) >= count)
+
+
+def dispatcher(client: Any) -> Any:
+    (worker,) = [w for w in ctx_of(client).supervisor.workers if type(w).__name__ == "OutboxDispatcher"]
+    return worker
+
+
 # -- signed requests --------------------------------------------------------------------------------------------
 
 
@@ -177,11 +194,6 @@ def command(client: Any, text: str = "", *, uid: str = "U123") -> Any:
 # -- seeded escalations (no model needed) ---------------------------------------------------------------------------
 
 PLAYBOOK = "acme-retail"
-OWNERS = {
-    "pushy_staff": ("C0STORES", "S0STOREOPS", ["U0REGIONAL", "U0VPRETAIL"], 15),
-    "product_safety": ("C0SAFETY", "S0SAFETY", ["U0SAFETYLEAD", "U0CEO"], 10),
-    "delivery_delay": ("C0DELIVERY", "S0LOGISTICS", ["U0LOGLEAD"], 30),
-}
 
 
 def seed(
@@ -195,71 +207,72 @@ def seed(
     url: str | None = "https://x.com/jane/status/1",
     risks: tuple[str, ...] = (),
 ) -> str:
-    """A classified, escalated case as the classification worker leaves it (Case, classification, timeline,
-    escalation outbox row)."""
+    """A classified, escalated case, made by the service's own code: ingested as a mention, claimed, and
+    stored by `write_results` with the decision the playbook gives for `category` (only the model's reading
+    is fixed here, so no model is needed)."""
+    import sqlalchemy as sa
+
     from bot.db import transaction
-    from bot.enums import OutboxKind, UrgencyLevel
-    from bot.models import Case, CaseClassification, TimelineEvent
-    from bot.outbox import rows as outbox
+    from bot.intake.ingest import ingest
+    from bot.models import Case
+    from bot.schemas import MentionIn
+    from bot.triage.claims import claim
+    from bot.triage.results import Outcome, write_results
+    from classifiers.risk import RiskFinding
+    from classifiers.risk_types import RiskType
+    from classifiers.types import CategoryMatch, Classification, Urgency, UrgencyLevel
+    from playbooks.triage import Decision
 
     ctx = ctx_of(client)
     now = ctx.clock.now()
-    created = created_at or now - timedelta(minutes=2)
-    channel, mention, chain, ack_minutes = OWNERS[category]
     person = person or {"handle": "jane_doe", "name": "Jane", "followers": 12000, "verified": True}
-    data = {
-        "sentiment": {"label": "negative", "scores": {"negative": 0.93, "neutral": 0.05, "positive": 0.02}},
-        "complaint": {"is_complaint": True, "score": 0.97},
-        "urgency": {"level": level, "score": 0.81, "reasons": ["large reach (12,000 followers)", "verified author"]},
-        "category": {"name": category, "score": 0.72},
-        "risks": [{"type": r, "score": 0.9, "evidence": ["seeded"], "serious": True} for r in risks],
-    }
-    with transaction(ctx.session_factory) as session:
-        case = Case(
-            kind="mention",
-            source="x",
-            external_id=f"seed-{time.monotonic_ns()}",
-            text=text,
-            person=person,
-            author_key=person.get("handle"),
-            extra={"url": url} if url else {},
-            created_at=created,
-            received_at=now,
-            status="new",
-            classified_at=now,
-            urgency_rank=UrgencyLevel(level).rank,
-            category=category,
-            playbook=PLAYBOOK,
-            ack_due_at=created + timedelta(minutes=ack_minutes),
+    item = MentionIn(
+        source="x",
+        external_id=f"seed-{time.monotonic_ns()}",
+        text=text,
+        created_at=created_at or now - timedelta(minutes=2),
+        author=person,
+        url=url,
+    )
+    (book,) = [b for b in ctx.playbooks if b.business == PLAYBOOK]
+    cat = book.category(category)
+    assert cat is not None, category
+    found = tuple(RiskFinding(RiskType(r), 0.9, ("seeded",), True) for r in risks)
+    result = Classification(
+        sentiment_label="negative",
+        sentiment_scores={"negative": 0.93, "neutral": 0.05, "positive": 0.02},
+        is_complaint=True,
+        complaint_score=0.97,
+        urgency=Urgency(UrgencyLevel(level), 0.81, ["large reach (12,000 followers)", "verified author"]),
+        category=CategoryMatch(category, 0.72),
+        risks=found,
+    )
+    decision = Decision(
+        playbook=book.business,
+        category=cat,
+        level=UrgencyLevel(level),
+        escalate=True,
+        channel=cat.owner.channel,
+        mention=cat.owner.mention,
+        chain=tuple(cat.owner.chain),
+        targets=book.targets_for(category),
+        risk=found[0].type if found else None,
+    )
+    with transaction(ctx.session_factory) as session:  # one transaction: the running worker never sees it unclaimed
+        (accepted,) = ingest(session, items=[item], now=now)
+        claimed = claim(session, owner="seed", limit=1000, now=now, lease=timedelta(minutes=5))
+        (mine,) = [c for c in claimed if c.id == accepted.case_id]
+        others = [c.id for c in claimed if c.id != mine.id]  # waiting for the real worker: back to the queue
+        session.execute(
+            sa.update(Case)
+            .where(Case.id.in_(others))
+            .values(claimed_by=None, claimed_until=None, attempts=Case.attempts - 1)
         )
-        session.add(case)
-        session.flush()
-        session.add(
-            CaseClassification(
-                case_id=case.id,
-                model_version="seed",
-                sentiment="negative",
-                is_complaint=True,
-                urgency=level,
-                urgency_score=0.81,
-                category=category,
-                category_score=0.72,
-                data=data,
-                created_at=now,
-            )
+        stored = write_results(
+            session, outcomes=[Outcome(mine, result, decision)], owner="seed", model_version="seed", now=now
         )
-        for type_ in ("received", "classified", "escalated"):
-            session.add(TimelineEvent(case_id=case.id, type=type_, at=now, actor="rrbot"))
-        outbox.enqueue(
-            session,
-            kind=OutboxKind.ESCALATION,
-            key=case.id,
-            now=now,
-            case_id=case.id,
-            channel=channel,
-            payload={"mention": mention, "chain": chain, "playbook": PLAYBOOK},
-        )
-        return case.id
+    assert stored == 1
+    return accepted.case_id
 
 
 def case_json(client: Any, case_id: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import time
 from bot.db import transaction
 from bot.triage.corrections import risk_corrections
 from tests.conftest import wait_for
-from tests.slack.conftest import case_json, click, ctx_of, seed, submit, wait_posted
+from tests.slack.conftest import case_json, click, ctx_of, seed, submit, wait_handled, wait_posted
 
 JANE = "slack:U123 (Name U123)"
 
@@ -29,10 +29,9 @@ def test_acknowledge_records_the_slack_user_once_and_updates_card_and_thread(sla
     first = click(slack_client, "case_ack", case_id)
     assert first.status_code == 200 and time.monotonic() - started < 3
     assert click(slack_client, "case_ack", case_id).status_code == 200  # a double click
-    wait_for(lambda: _events(slack_client, case_id, "acked"))
+    wait_handled(slack_client, 2)
     update = fake_slack.wait("chat.update")[-1]["args"]
     thread = fake_slack.wait("chat.postMessage", 2)[1]["args"]
-    time.sleep(0.2)
     acked = _events(slack_client, case_id, "acked")
     assert len(acked) == 1 and acked[0]["actor"] == JANE
     assert case_json(slack_client, case_id)["status"] == "acked"
@@ -52,8 +51,7 @@ def test_resolve_and_snooze_are_idempotent(slack_client, fake_slack):
     wait_for(lambda: _events(slack_client, case_id, "snoozed"))
     for _ in range(2):
         click(slack_client, "case_resolve", case_id)
-    wait_for(lambda: _events(slack_client, case_id, "resolved"))
-    time.sleep(0.2)
+    wait_handled(slack_client, 4)
     assert len(_events(slack_client, case_id, "resolved")) == 1
     assert len(_events(slack_client, case_id, "snoozed")) == 1
     assert case_json(slack_client, case_id)["status"] == "resolved"
@@ -76,8 +74,7 @@ def test_reply_modal_is_prefilled_and_defaults_to_an_internal_note(slack_client,
     }
     assert submit(slack_client, "case_reply_modal", case_id, values, view_id="V-r1").status_code == 200
     assert submit(slack_client, "case_reply_modal", case_id, values, view_id="V-r1").status_code == 200  # twice
-    wait_for(lambda: _events(slack_client, case_id, "replied"))
-    time.sleep(0.2)
+    wait_handled(slack_client, 2)
     replied = _events(slack_client, case_id, "replied")
     assert len(replied) == 1 and replied[0]["data"] == {"text": "We are on it", "send": False}
     assert replied[0]["actor"] == JANE
@@ -131,8 +128,7 @@ def test_wrong_button_stores_a_correction_as_feedback(slack_client, fake_slack):
     }
     submit(slack_client, "case_wrong_modal", case_id, values, view_id="V-w1")
     submit(slack_client, "case_wrong_modal", case_id, values, view_id="V-w1")
-    wait_for(lambda: _events(slack_client, case_id, "feedback"))
-    time.sleep(0.2)
+    wait_handled(slack_client, 2)
     feedback = _events(slack_client, case_id, "feedback")
     assert len(feedback) == 1
     assert feedback[0]["data"] == {

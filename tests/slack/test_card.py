@@ -52,8 +52,8 @@ def test_card_shows_everything_needed_to_answer(slack_client, fake_slack):
 
 
 def test_card_stays_within_slack_limits_for_huge_text(slack_client, fake_slack):
-    person = {"handle": "h" * 200, "name": "N" * 500, "followers": 10**9}
-    seed(slack_client, "pushy staff " * 900, person=person)  # ~10,000 characters
+    person = {"handle": "h" * 256, "name": "N" * 256, "followers": 10**9}
+    seed(slack_client, "pushy staff " * 833, person=person)  # 9,996 characters: the most a mention may have
     post = fake_slack.wait("chat.postMessage")[0]["args"]
     blocks = post["blocks"]
     assert len(blocks) <= 50 and len(json.dumps(blocks)) <= 12000

@@ -28,9 +28,9 @@ def test_a_lease_lets_one_replica_run_each_tick(slack_client):
 def test_daily_digest_is_posted_once_per_day(slack_client, fake_slack, clock):
     seed(slack_client)
     morning = datetime.combine(clock.now().date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    clock._now = morning + timedelta(hours=7)
+    clock.set(morning + timedelta(hours=7))
     assert run_job(slack_client, digest.enqueue, channel="C0DIGEST") is False  # before 08:00 UTC
-    clock._now = morning + timedelta(hours=9)
+    clock.set(morning + timedelta(hours=9))
     assert run_job(slack_client, digest.enqueue, channel="C0DIGEST") is True
     assert run_job(slack_client, digest.enqueue, channel="C0DIGEST") is False
     kick(slack_client)

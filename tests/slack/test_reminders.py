@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import time
+import sqlalchemy as sa
 
+from bot.db import transaction
+from bot.models import Outbox
 from tests.conftest import wait_for
-from tests.slack.conftest import case_json, click, seed, submit, wait_posted
+from tests.slack.conftest import case_json, click, ctx_of, seed, submit, wait_handled, wait_posted
 
 
 def test_reminder_is_prefilled_sent_confirmed_and_shown_on_the_card(slack_client, fake_slack):
@@ -39,7 +41,13 @@ def test_reminder_is_prefilled_sent_confirmed_and_shown_on_the_card(slack_client
             == 2
         )
     )
-    time.sleep(0.2)
+    wait_handled(slack_client, 3)  # the click that opened the modal and both submissions
+
+    def reminder_rows() -> list[str]:
+        with transaction(ctx_of(slack_client).session_factory) as session:
+            return list(session.execute(sa.select(Outbox.status).where(Outbox.kind == "slack_reminder")).scalars())
+
+    wait_for(lambda: reminder_rows() == ["posted", "posted"])  # both delivered, and no third one queued
     posts = [
         c["args"] for c in fake_slack.ok_calls("chat.postMessage") if c["args"]["channel"] in ("C0ALLSTORES", "C0EXTRA")
     ]

@@ -34,7 +34,7 @@ migrate: $(VENV)/.serve-installed
 	$(BIN)/rrbot migrate
 
 test: $(VENV)/.test-installed
-	$(BIN)/python -m pytest --cov --cov-report=term
+	$(BIN)/python -m pytest -n 2 --cov --cov-report=term
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check bot classifiers playbooks tests

@@ -13,6 +13,7 @@ from bot.access.tokens import TokenVerifier
 from bot.clock import Clock
 from bot.measure.prometheus import Metrics
 from bot.settings import Settings
+from bot.sources.x.connect import XConnector
 from bot.workers.ingest_writer import IngestWriter
 from bot.workers.outbox import Deliverer
 from bot.workers.supervisor import Supervisor
@@ -60,3 +61,4 @@ class AppContext:
     ingest: IngestWriter  # group-commits accepted mentions and tickets, then wakes the classifier
     metrics: Metrics  # the Prometheus registry served at GET /metrics
     owner: str  # this process's name in leases and claims (host:pid:id)
+    x: XConnector | None = None  # the X source and replier, when X credentials are set

@@ -39,6 +39,7 @@ class OutboxKind(StrEnum):
     SLACK_THREAD = "slack_thread"  # a line in the card's thread (timeline events, re-pings)
     SLACK_REMINDER = "slack_reminder"  # a team-wide reminder
     SLACK_DIGEST = "slack_digest"  # the scheduled digest
+    SLACK_NOTICE = "slack_notice"  # an operational notice (a source degraded), posted once
     REPLY = "reply"  # a reply posted to the customer where they wrote (X, Zendesk, ...)
 
     @property

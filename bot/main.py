@@ -25,7 +25,8 @@ from bot.measure.prometheus import Metrics
 from bot.runtime import load_model, load_playbooks
 from bot.settings import Settings
 from bot.slack import install as slack_install
-from bot.sources.replies import ReplyDeliverer
+from bot.sources.replies import Replier, ReplyDeliverer
+from bot.sources.x.connect import connect as connect_x
 from bot.web import pages
 from bot.workers.ingest_writer import IngestWriter
 from bot.workers.outbox import Deliverer
@@ -41,8 +42,10 @@ def build_context(settings: Settings, *, clock: Clock | None = None) -> AppConte
     factory = make_session_factory(engine)
     clock = clock or SystemClock()
     supervisor = Supervisor()
+    x = connect_x(settings)
+    repliers: dict[str, Replier] = {"x": x.replier} if x and x.replier else {}
     deliverers: tuple[Deliverer, ...] = (
-        ReplyDeliverer(),  # source connectors (X, Zendesk, ...) register their repliers here
+        ReplyDeliverer(repliers),
         *slack_install.deliverers(settings, session_factory=factory, clock=clock, playbooks=playbooks),
     )
     return AppContext(
@@ -58,6 +61,7 @@ def build_context(settings: Settings, *, clock: Clock | None = None) -> AppConte
         ingest=IngestWriter(session_factory=factory, clock=clock, on_commit=supervisor.notify_ingest),
         metrics=Metrics(factory, clock, connectors=sorted(set().union(*(d.connectors() for d in deliverers)))),
         owner=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+        x=x,
     )
 
 

@@ -154,6 +154,26 @@ class Outbox(Base):
     delivered_at: Mapped[datetime | None]
 
 
+class SourceCursor(Base):
+    """Where a polled source stands: the newest id seen (so restarts neither miss nor repeat), its health and
+    its usage this month. One row per (source, stream), e.g. ("x", "mentions:12345")."""
+
+    __tablename__ = "source_cursors"
+
+    source: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    stream: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    since_id: Mapped[str | None] = mapped_column(sa.String(64))
+    last_ok_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    error_count: Mapped[int] = mapped_column(default=0)
+    paused_until: Mapped[datetime | None]  # rate limited: the next poll waits until then
+    degraded: Mapped[bool] = mapped_column(default=False)  # usage cap or forbidden: told to Slack once
+    month: Mapped[str | None] = mapped_column(sa.String(7))  # "2026-11": what the counts below are for
+    reads: Mapped[int] = mapped_column(default=0)
+    posts: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime | None]
+
+
 class Feedback(Base):
     """A person's correction of the model, kept for retraining."""
 

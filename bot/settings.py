@@ -51,6 +51,21 @@ class Settings(BaseSettings):
     x_access_token_secret: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("X_ACCESS_TOKEN_SECRET")
     )
+    x_api_url: str = "https://api.x.com"  # where tweepy's requests go (tests, proxies, staging point it elsewhere)
+    x_user_id: str | None = None  # the brand's account; looked up once with user-context get_me when unset
+    x_poll_seconds: float = Field(default=60.0, ge=1.0)
+    x_search_query: str | None = None  # optional recent-search listening; such cases are "not summoned"
+    x_price_per_read: float = Field(default=0.001, ge=0)  # USD per post read (X pay-per-use, 2026)
+    x_price_per_post: float = Field(default=0.015, ge=0)  # USD per post created
+
+    @property
+    def x_read_enabled(self) -> bool:
+        return self.x_bearer_token is not None
+
+    @property
+    def x_post_enabled(self) -> bool:
+        """Posting needs OAuth 1.0a user context: all four user credentials."""
+        return all((self.x_api_key, self.x_api_secret, self.x_access_token, self.x_access_token_secret))
 
     @property
     def slack_enabled(self) -> bool:

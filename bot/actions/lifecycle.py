@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 from bot.cases import timeline
 from bot.cases.queries import get_case
 from bot.enums import CaseStatus, OutboxKind
+from bot.errors import InvalidRequest
 from bot.models import Case, Feedback
 from bot.outbox.rows import enqueue
+from bot.sources.replies import reply_problem
 
 
 def _advance(case: Case, status: CaseStatus) -> None:
@@ -34,6 +36,9 @@ def ack(session: Session, *, case_id: str, actor: str, now: datetime) -> tuple[C
 def reply(session: Session, *, case_id: str, text: str, send: bool, actor: str, now: datetime) -> Case:
     """Record a reply; with `send`, queue it for the source's replier through the outbox."""
     case = get_case(session, case_id, for_update=True)
+    problem = reply_problem(case.source, text) if send else None
+    if problem:
+        raise InvalidRequest("the reply cannot be posted there", [{"field": "text", "reason": problem}])
     if case.acked_at is None:
         case.acked_at = now
         timeline.record(session, case_id=case.id, type="acked", at=now, actor=actor, data={"implicit": True})
@@ -50,7 +55,13 @@ def reply(session: Session, *, case_id: str, text: str, send: bool, actor: str, 
             now=now,
             case_id=case.id,
             channel=case.source,
-            payload={"text": text, "external_id": case.external_id, "kind": case.kind, "actor": actor},
+            payload={
+                "text": text,
+                "external_id": case.external_id,
+                "kind": case.kind,
+                "actor": actor,
+                "summoned": (case.extra or {}).get("summoned", True),
+            },
         )
     return case
 

@@ -24,6 +24,7 @@ from bot.slack.card_blocks import card_blocks, fallback_text
 from bot.slack.client import call, web_client
 from bot.slack.messages import digest_blocks, reminder_blocks, reping_text, thread_text
 from bot.slack.pacing import ChannelPacer
+from bot.slack.text import escape
 from playbooks.schema import Playbook
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class SlackDeliverer:
             OutboxKind.SLACK_THREAD: self._deliver_slack_thread,
             OutboxKind.SLACK_REMINDER: self._deliver_slack_reminder,
             OutboxKind.SLACK_DIGEST: self._deliver_slack_digest,
+            OutboxKind.SLACK_NOTICE: self._deliver_slack_notice,
         }
 
     # -- the Deliverer protocol ---------------------------------------------------------------------------------
@@ -154,6 +156,11 @@ class SlackDeliverer:
         if not row.channel:
             raise DeliveryFailed("no channel", code=DeliveryCode.MISCONFIGURED)
         return self._post(row.channel, text=text, blocks=blocks)
+
+    def _deliver_slack_notice(self, row: Outbox) -> dict[str, Any]:
+        if not row.channel:
+            raise DeliveryFailed("no channel", code=DeliveryCode.MISCONFIGURED)
+        return self._post(row.channel, text=f":rotating_light: {escape(str(row.payload.get('text', '')))}")
 
     def _deliver_slack_digest(self, row: Outbox) -> dict[str, Any]:
         if not row.channel:

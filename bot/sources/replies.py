@@ -25,6 +25,17 @@ HOW_TO_CONFIGURE = {
 }
 
 
+REPLY_LIMITS = {"x": 280}  # characters a reply may have where the customer wrote
+
+
+def reply_problem(source: str, text: str) -> str | None:
+    """Why `source` would refuse this reply, or None (checked when the reply is written, not when it is sent)."""
+    limit = REPLY_LIMITS.get(source)
+    if limit is not None and len(text) > limit:
+        return f"a reply on {source} has at most {limit} characters (this one has {len(text)})"
+    return None
+
+
 class Replier(Protocol):
     """Posts one reply to a source's customer; raises `bot.outbox.errors.DeliveryError` when it cannot."""
 

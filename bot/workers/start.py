@@ -7,12 +7,15 @@ import threading
 
 from bot.context import AppContext
 from bot.db import transaction
+from bot.escalation.notices import notifier
 from bot.outbox import wake
 from bot.outbox.rows import release_claims as release_outbox_claims
+from bot.sources.x.connect import XConnector
 from bot.triage.claims import release_all_claims
 from bot.workers.classification import ClassificationWorker
 from bot.workers.outbox import OutboxDispatcher
 from bot.workers.scheduler import Scheduler
+from bot.workers.x_poller import XPoller
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,19 @@ def _start_classifier(ctx: AppContext) -> None:
         worker.wake()
 
 
+def _x_poller(ctx: AppContext, x: XConnector) -> XPoller:
+    alert = notifier(ctx.session_factory, ctx.clock, ctx.settings.escalation_channel, topic="x-degraded")
+    return XPoller(
+        client=x.client,
+        account=x.account,
+        session_factory=ctx.session_factory,
+        clock=ctx.clock,
+        submit=ctx.ingest.submit,
+        alert=alert,
+        poll_seconds=ctx.settings.x_poll_seconds,
+    )
+
+
 def start_workers(ctx: AppContext) -> None:
     _release_after_crash(ctx)
     dispatcher = OutboxDispatcher(
@@ -61,4 +77,6 @@ def start_workers(ctx: AppContext) -> None:
     ctx.supervisor.run(dispatcher)
     if ctx.settings.slack_enabled:
         ctx.supervisor.run(Scheduler(ctx))
+    if ctx.x is not None and ctx.x.reads:
+        ctx.supervisor.run(_x_poller(ctx, ctx.x))
     threading.Thread(target=_start_classifier, args=(ctx,), name="rrbot-classifier-start", daemon=True).start()

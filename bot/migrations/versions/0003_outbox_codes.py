@@ -1,4 +1,4 @@
-"""outbox: typed error codes and the connector a waiting row needs; cases: first-reply and resolve targets
+"""outbox error codes, waiting connector; case reply and resolve targets; source cursors
 
 Revision ID: 0003
 Revises: 0002
@@ -19,6 +19,22 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "source_cursors",
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("stream", sa.String(length=128), nullable=False),
+        sa.Column("since_id", sa.String(length=64), nullable=True),
+        sa.Column("last_ok_at", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("error_count", sa.Integer(), nullable=False),
+        sa.Column("paused_until", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("degraded", sa.Boolean(), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=True),
+        sa.Column("reads", sa.Integer(), nullable=False),
+        sa.Column("posts", sa.Integer(), nullable=False),
+        sa.Column("updated_at", bot.models.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("source", "stream"),
+    )
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("reply_due_at", bot.models.UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("resolve_due_at", bot.models.UTCDateTime(timezone=True), nullable=True))
@@ -45,6 +61,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("source_cursors")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("resolve_due_at")
         batch.drop_column("reply_due_at")

@@ -1,0 +1,122 @@
+"""The X mentions poller: every RRBOT_X_POLL_SECONDS, the account's new mentions become cases.
+
+`since_id` lives in the database (`source_cursors`), so a restart neither misses nor repeats a post; the first
+poll takes the backlog X returns (late posts follow the late-arrival rule, not the live SLA). A 429 pauses
+only this poller until X's reset time; a usage cap or a refusal (402, 401, 403) marks the source degraded
+and tells Slack once. When more mentions arrived than X keeps reachable, the gap is recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+import requests
+import tweepy
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.db import transaction
+from bot.errors import InvalidRequest
+from bot.intake.ingest import check_times
+from bot.schemas import MentionIn
+from bot.sources import cursors
+from bot.sources.x.client import XAccount, describe, rate_limit_reset
+from bot.sources.x.mentions import REACHABLE, Batch, fetch_mentions
+from bot.workers.polling import PollingWorker
+
+log = logging.getLogger(__name__)
+SOURCE = "x"
+DEGRADING = (401, 402, 403)  # bad credentials, usage cap / payment, forbidden: polling again will not help
+
+
+class XPoller(PollingWorker):
+    thread_name = "rrbot-x-poller"
+
+    def __init__(
+        self,
+        *,
+        client: tweepy.Client,
+        account: XAccount,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        submit: Callable[[Sequence[MentionIn]], object],
+        alert: Callable[[str], None],
+        poll_seconds: float,
+    ) -> None:
+        super().__init__(poll_seconds=poll_seconds)
+        self.client, self.account, self.session_factory, self.clock = client, account, session_factory, clock
+        self.submit, self.alert = submit, alert
+        self.stream = "mentions"
+
+    def run_once(self) -> int:
+        """One poll; returns 0 so the loop waits a full interval before the next."""
+        now = self.clock.now()
+        try:
+            user_id, _ = self.account.resolve()
+        except tweepy.HTTPException as exc:
+            self._failed(describe(exc), now, degraded=exc.response.status_code in DEGRADING)
+            return 0
+        except requests.RequestException as exc:
+            self._failed(describe(exc), now, degraded=False)
+            return 0
+        self.stream = f"mentions:{user_id}"  # since_id belongs to one account
+        with transaction(self.session_factory) as session:
+            cursor = cursors.load(session, source=SOURCE, stream=self.stream)
+            since_id, paused_until = cursor.since_id, cursor.paused_until
+        if paused_until is not None and paused_until > now:
+            return 0
+        try:
+            batch = fetch_mentions(self.client, user_id=user_id, since_id=since_id)
+        except tweepy.TooManyRequests as exc:
+            self._paused(exc, now)
+        except tweepy.HTTPException as exc:
+            self._failed(describe(exc), now, degraded=exc.response.status_code in DEGRADING)
+        except requests.RequestException as exc:
+            self._failed(describe(exc), now, degraded=False)
+        else:
+            self._store(batch, since_id, now)
+        return 0
+
+    def _store(self, batch: Batch, since_id: str | None, now: datetime) -> None:
+        accepted = []
+        for mention in batch.mentions:
+            try:
+                check_times(mention, now=now)
+                accepted.append(mention)
+            except InvalidRequest as exc:
+                log.warning("x mention %s skipped: %s", mention.external_id, exc.details)
+        if accepted:
+            self.submit(accepted)  # committed before since_id moves: a crash in between repeats, never misses
+        with transaction(self.session_factory) as session:
+            cursor = cursors.load(session, source=SOURCE, stream=self.stream, for_update=True)
+            cursors.count_usage(cursor, now=now, reads=batch.reads)
+            if batch.complete:
+                cursors.record_ok(cursor, now=now, since_id=batch.newest_id or cursor.since_id)
+            else:
+                cursors.record_error(cursor, now=now, reason="a page failed part way; the next poll reads it again")
+            if batch.exhausted and batch.reset_at:
+                cursor.paused_until = datetime.fromtimestamp(batch.reset_at, UTC)
+            if since_id is not None and batch.reads >= REACHABLE:
+                cursor.last_error = f"gap: {batch.reads}+ mentions since the last poll; older ones are not reachable"
+                log.warning("x mentions: possible gap, %d read since %s", batch.reads, since_id)
+        log.info("x mentions: %d new, %d read, %d skipped", len(accepted), batch.reads, batch.rejected)
+
+    def _paused(self, exc: tweepy.TooManyRequests, now: datetime) -> None:
+        reset = rate_limit_reset(exc.response)
+        until = datetime.fromtimestamp(reset, UTC) if reset else now + timedelta(seconds=self.poll_seconds)
+        with transaction(self.session_factory) as session:
+            cursor = cursors.load(session, source=SOURCE, stream=self.stream, for_update=True)
+            cursors.record_error(cursor, now=now, reason="rate limited (429)", paused_until=until)
+        log.warning("x mentions: rate limited until %s; other work goes on", until.isoformat())
+
+    def _failed(self, reason: str, now: datetime, *, degraded: bool) -> None:
+        with transaction(self.session_factory) as session:
+            cursor = cursors.load(session, source=SOURCE, stream=self.stream, for_update=True)
+            first = degraded and not cursor.degraded
+            cursors.record_error(cursor, now=now, reason=reason)
+            cursor.degraded = cursor.degraded or degraded
+        log.error("x mentions: %s", reason)
+        if first:
+            self.alert(f"The X source is degraded: {reason}. Mentions are not being read until this is fixed.")

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from bot import migrate
 from bot.access.tokens import TokenVerifier
-from bot.api import cases, classify, errors, health, ingest, metrics, prometheus
+from bot.api import cases, classify, errors, health, ingest, metrics, prometheus, webhooks
 from bot.clock import Clock, SystemClock
 from bot.context import AppContext, ModelState
 from bot.db import create_db_engine, make_session_factory
@@ -25,6 +25,7 @@ from bot.measure.prometheus import Metrics
 from bot.runtime import load_model, load_playbooks
 from bot.settings import Settings
 from bot.slack import install as slack_install
+from bot.sources import freshdesk, zendesk
 from bot.sources.replies import Replier, ReplyDeliverer
 from bot.sources.x.connect import connect as connect_x
 from bot.web import pages
@@ -43,7 +44,10 @@ def build_context(settings: Settings, *, clock: Clock | None = None) -> AppConte
     clock = clock or SystemClock()
     supervisor = Supervisor()
     x = connect_x(settings)
-    repliers: dict[str, Replier] = {"x": x.replier} if x and x.replier else {}
+    desks = {"zendesk": zendesk.replier(settings), "freshdesk": freshdesk.replier(settings)}
+    repliers: dict[str, Replier] = {name: r for name, r in desks.items() if r is not None}
+    if x and x.replier:
+        repliers["x"] = x.replier
     deliverers: tuple[Deliverer, ...] = (
         ReplyDeliverer(repliers),
         *slack_install.deliverers(settings, session_factory=factory, clock=clock, playbooks=playbooks),
@@ -89,7 +93,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.ctx = ctx
     errors.install(app)
     app.add_middleware(errors.RequestLimits, max_body_bytes=settings.max_body_bytes)
-    for module in (health, ingest, cases, classify, metrics, prometheus, pages):
+    for module in (health, ingest, cases, classify, metrics, prometheus, webhooks, pages):
         app.include_router(module.router)
     slack_install.install_routes(app, ctx)  # POST /slack/events when Slack is configured
     return app

@@ -55,6 +55,7 @@ class MentionIn(_In):
     lang: Annotated[str, StringConstraints(max_length=16)] | None = None
     in_reply_to: Annotated[str, StringConstraints(max_length=256)] | None = None
     metrics: Metrics | None = None
+    summoned: bool | None = None  # False: found by listening, not addressed to us (no automated replies on X)
 
     _text = field_validator("text")(_not_blank)
     _created = field_validator("created_at")(_check_created_at)
@@ -75,6 +76,7 @@ class TicketIn(_In):
     subject: Annotated[str, StringConstraints(max_length=1000)] | None = None
     url: Url | None = None
     priority: Annotated[str, StringConstraints(max_length=32)] | None = None
+    thread_id: ExternalId | None = None  # the ticket a comment belongs to, when external_id names the comment
 
     _body = field_validator("body")(_not_blank)
     _created = field_validator("created_at")(_check_created_at)

@@ -58,6 +58,25 @@ class Settings(BaseSettings):
     x_price_per_read: float = Field(default=0.001, ge=0)  # USD per post read (X pay-per-use, 2026)
     x_price_per_post: float = Field(default=0.015, ge=0)  # USD per post created
 
+    # Support desks (unset: off). Webhooks in are verified; replies out go through the outbox.
+    zendesk_webhook_secret: SecretStr | None = None
+    zendesk_url: str | None = None  # https://<subdomain>.zendesk.com
+    zendesk_email: str | None = None
+    zendesk_api_token: SecretStr | None = None
+    freshdesk_webhook_secret: SecretStr | None = None  # sent by Freshdesk in X-RRBot-Secret (it does not sign)
+    freshdesk_url: str | None = None  # https://<domain>.freshdesk.com
+    freshdesk_api_key: SecretStr | None = None
+    webhook_secrets: str | None = None  # generic signed webhooks: comma-separated, two during a rotation
+    webhook_tolerance_seconds: int = Field(default=300, ge=30, le=3600)  # replay window for signed webhooks
+
+    @property
+    def zendesk_replies_enabled(self) -> bool:
+        return bool(self.zendesk_url and self.zendesk_email and self.zendesk_api_token)
+
+    @property
+    def freshdesk_replies_enabled(self) -> bool:
+        return bool(self.freshdesk_url and self.freshdesk_api_key)
+
     @property
     def x_read_enabled(self) -> bool:
         return self.x_bearer_token is not None

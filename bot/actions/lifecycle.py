@@ -58,6 +58,7 @@ def reply(session: Session, *, case_id: str, text: str, send: bool, actor: str, 
             payload={
                 "text": text,
                 "external_id": case.external_id,
+                "thread_id": (case.extra or {}).get("thread_id") or case.external_id,  # the ticket, for a comment
                 "kind": case.kind,
                 "actor": actor,
                 "summoned": (case.extra or {}).get("summoned", True),

@@ -26,7 +26,7 @@ class Accepted:
 def _row(item: MentionIn | TicketIn, now: datetime) -> dict[str, Any]:
     if isinstance(item, MentionIn):
         person = item.author.model_dump(exclude_none=True)
-        extra = item.model_dump(include={"url", "lang", "in_reply_to", "metrics"}, exclude_none=True)
+        extra = item.model_dump(include={"url", "lang", "in_reply_to", "metrics", "summoned"}, exclude_none=True)
         return {
             "kind": "mention",
             "text": item.text,
@@ -36,7 +36,7 @@ def _row(item: MentionIn | TicketIn, now: datetime) -> dict[str, Any]:
             "extra": extra,
         }
     person = item.requester.model_dump(exclude_none=True)
-    extra = item.model_dump(include={"url", "priority"}, exclude_none=True)
+    extra = item.model_dump(include={"url", "priority", "thread_id"}, exclude_none=True)
     key = (item.requester.email or item.requester.name or "").lower() or None
     return {
         "kind": "ticket",

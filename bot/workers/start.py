@@ -65,6 +65,7 @@ def _x_poller(ctx: AppContext, x: XConnector) -> XPoller:
         submit=ctx.ingest.submit,
         alert=alert,
         poll_seconds=ctx.settings.x_poll_seconds,
+        search_query=ctx.settings.x_search_query,
     )
 
 

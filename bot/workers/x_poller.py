@@ -44,10 +44,11 @@ class XPoller(PollingWorker):
         submit: Callable[[Sequence[MentionIn]], object],
         alert: Callable[[str], None],
         poll_seconds: float,
+        search_query: str | None = None,
     ) -> None:
         super().__init__(poll_seconds=poll_seconds)
         self.client, self.account, self.session_factory, self.clock = client, account, session_factory, clock
-        self.submit, self.alert = submit, alert
+        self.submit, self.alert, self.search_query = submit, alert, search_query
         self.stream = "mentions"
 
     def run_once(self) -> int:
@@ -61,14 +62,20 @@ class XPoller(PollingWorker):
         except requests.RequestException as exc:
             self._failed(describe(exc), now, degraded=False)
             return 0
-        self.stream = f"mentions:{user_id}"  # since_id belongs to one account
+        self._poll_stream(f"mentions:{user_id}", now, user_id=user_id, query=None)  # since_id belongs to one account
+        if self.search_query:
+            self._poll_stream(f"search:{self.search_query[:100]}", now, user_id=None, query=self.search_query)
+        return 0
+
+    def _poll_stream(self, stream: str, now: datetime, *, user_id: str | None, query: str | None) -> None:
+        self.stream = stream
         with transaction(self.session_factory) as session:
             cursor = cursors.load(session, source=SOURCE, stream=self.stream)
             since_id, paused_until = cursor.since_id, cursor.paused_until
         if paused_until is not None and paused_until > now:
-            return 0
+            return
         try:
-            batch = fetch_mentions(self.client, user_id=user_id, since_id=since_id)
+            batch = fetch_mentions(self.client, user_id=user_id, since_id=since_id, query=query)
         except tweepy.TooManyRequests as exc:
             self._paused(exc, now)
         except tweepy.HTTPException as exc:
@@ -77,7 +84,6 @@ class XPoller(PollingWorker):
             self._failed(describe(exc), now, degraded=False)
         else:
             self._store(batch, since_id, now)
-        return 0
 
     def _store(self, batch: Batch, since_id: str | None, now: datetime) -> None:
         accepted = []

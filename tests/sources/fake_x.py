@@ -70,6 +70,7 @@ class FakeX:
         with self._lock:
             self.calls: list[dict[str, Any]] = []
             self.mentions: list[dict[str, Any]] = []  # newest first, as X returns them
+            self.others: list[dict[str, Any]] = []  # public posts that do not mention the brand (search finds them)
             self.users: dict[str, dict[str, Any]] = {BRAND["id"]: dict(BRAND)}
             self.posted: list[dict[str, Any]] = []
             self.failures: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = defaultdict(list)
@@ -78,7 +79,7 @@ class FakeX:
             self._ids = itertools.count(1_790_000_000_000_000_000)
 
     def add_mentions(
-        self, count: int, *, text: str = "hey @acme my parcel is {n} days late", start: int = 0
+        self, count: int, *, text: str = "hey @acme my parcel is {n} days late", start: int = 0, mention: bool = True
     ) -> list[str]:
         """`count` new mentions from different authors, each newer than the ones already there."""
         ids = []
@@ -93,7 +94,7 @@ class FakeX:
                     "public_metrics": {"followers_count": 100 + n, "following_count": 10},
                 }
                 created = datetime.now(UTC) - timedelta(minutes=5) + timedelta(milliseconds=n)
-                self.mentions.insert(
+                (self.mentions if mention else self.others).insert(
                     0,
                     {
                         "id": tweet_id,
@@ -150,6 +151,10 @@ class FakeX:
             return 200, {}, {"data": self.users.get(parts[2], dict(BRAND))}
         if route == "mentions":
             return self._mentions(query)
+        if route == "search" and auth.startswith("Bearer "):
+            words = query.get("query", "").lower()
+            found = [t for t in self.mentions + self.others if words in t["text"].lower()]
+            return self._mentions(query, sorted(found, key=lambda t: -int(t["id"])))
         if route == "tweets":
             return 200, {}, {"data": list(reversed(self.posted)), "meta": {"result_count": len(self.posted)}}
         if route == "post":
@@ -160,6 +165,8 @@ class FakeX:
     def _route(method: str, parts: list[str]) -> str:
         if method == "POST" and parts == ["2", "tweets"]:
             return "post"
+        if parts == ["2", "tweets", "search", "recent"]:
+            return "search"
         if parts[:3] == ["2", "users", "me"]:
             return "me"
         if len(parts) == 4 and parts[:2] == ["2", "users"]:
@@ -168,10 +175,14 @@ class FakeX:
             return "user"
         return "unknown"
 
-    def _mentions(self, query: dict[str, str]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _mentions(
+        self, query: dict[str, str], tweets: list[dict[str, Any]] | None = None
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._lock:
             since = int(query.get("since_id", "0"))
-            newer = [t for t in self.mentions if int(t["id"]) > since][:800]  # X keeps the latest 800 reachable
+            newer = [t for t in (self.mentions if tweets is None else tweets) if int(t["id"]) > since][
+                :800
+            ]  # X keeps the latest 800 reachable
             size = min(int(query.get("max_results", "10")), self.page_size)
             start = int(query.get("pagination_token", "0") or 0)
             page = newer[start : start + size]

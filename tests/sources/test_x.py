@@ -82,9 +82,7 @@ def test_a_429_pauses_only_the_x_source_and_everything_else_keeps_flowing(x_sett
     with _app(x_settings()) as client:
         admin = make_token(client, "admin")
         stream = wait_for(lambda: _stream(client, "rate_limited"))
-        assert stream["paused_until"].startswith(
-            datetime.fromtimestamp(reset, UTC).isoformat()[:16]
-        )
+        assert stream["paused_until"].startswith(datetime.fromtimestamp(reset, UTC).isoformat()[:16])
         calls = len(fake_x.mention_calls())
         _poll(client)  # still paused: X is not asked again before its reset time
         assert len(fake_x.mention_calls()) == calls and _cases(client, admin) == []
@@ -187,3 +185,15 @@ def test_without_user_credentials_replies_wait_for_the_x_connector(x_settings, f
         )
         assert waiting[0]["data"]["connector"] == "x"
         assert fake_x.posted == []
+
+
+def test_keyword_listening_finds_posts_that_did_not_summon_us_and_refuses_automated_replies(x_settings, fake_x):
+    with _app(x_settings(x_search_query="acme stores")) as client:
+        admin = make_token(client, "admin")
+        fake_x.add_mentions(1, text="acme stores sold me a heater that caught fire", mention=False)  # search finds it
+        _poll(client)
+        (case,) = wait_for(lambda: _cases(client, admin))
+        assert [c for c in fake_x.calls if c["route"] == "search"][0]["query"]["query"] == "acme stores"
+        client.post(f"/v1/cases/{case['id']}/reply", json={"text": "Sorry!", "send": True}, headers=admin)
+        failed = wait_for(lambda: _events(client, admin, case["id"], "delivery_failed"))
+        assert failed[0]["data"]["code"] == "not_allowed" and fake_x.posted == []

@@ -40,7 +40,7 @@ def _newer(a: str | None, b: str | None) -> str | None:
     return a if int(a) >= int(b) else b
 
 
-def to_mention(tweet: dict[str, Any], users: dict[str, dict[str, Any]]) -> MentionIn:
+def to_mention(tweet: dict[str, Any], users: dict[str, dict[str, Any]], *, summoned: bool = True) -> MentionIn:
     user = users.get(str(tweet.get("author_id")), {})
     handle = user.get("username") or str(tweet.get("author_id") or "unknown")
     metrics = tweet.get("public_metrics") or {}
@@ -65,6 +65,7 @@ def to_mention(tweet: dict[str, Any], users: dict[str, dict[str, Any]]) -> Menti
                 "reposts": metrics.get("retweet_count", 0),
                 "replies": metrics.get("reply_count", 0),
             },
+            "summoned": summoned,
         }
     )
 
@@ -73,17 +74,22 @@ def _users(includes: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {str(u["id"]): u for u in includes.get("users") or []}
 
 
-def _convert(batch: Batch, tweets: Iterable[dict[str, Any]], users: dict[str, dict[str, Any]]) -> None:
+def _convert(
+    batch: Batch, tweets: Iterable[dict[str, Any]], users: dict[str, dict[str, Any]], *, summoned: bool
+) -> None:
     for tweet in tweets:
         try:
-            batch.mentions.append(to_mention(tweet, users))
+            batch.mentions.append(to_mention(tweet, users, summoned=summoned))
         except (ValueError, KeyError, TypeError):
             batch.rejected += 1
 
 
-def fetch_mentions(client: tweepy.Client, *, user_id: str, since_id: str | None) -> Batch:
-    """Every mention newer than `since_id` (all of the reachable backlog when None). Raises tweepy and
-    requests errors from the first page; errors on a later page end the walk with `complete` False."""
+def fetch_mentions(
+    client: tweepy.Client, *, user_id: str | None, since_id: str | None, query: str | None = None
+) -> Batch:
+    """Every mention of `user_id` newer than `since_id` (all of the reachable backlog when None), or with `query`
+    every recent post matching it (keyword listening: such posts did not summon us). Raises tweepy and requests
+    errors from the first page; errors on a later page end the walk with `complete` False."""
     from bot.sources.x.client import exhausted, rate_limit_reset
 
     batch, token = Batch(), None
@@ -99,7 +105,11 @@ def fetch_mentions(client: tweepy.Client, *, user_id: str, since_id: str | None)
         if token:
             params["pagination_token"] = token
         try:
-            response = client.get_users_mentions(user_id, **params)
+            if query is not None:
+                params["max_results"] = min(MAX_RESULTS, 100)
+                response = client.search_recent_tweets(query, **params)
+            else:
+                response = client.get_users_mentions(user_id, **params)
         except Exception:
             if token is None:
                 raise
@@ -107,7 +117,7 @@ def fetch_mentions(client: tweepy.Client, *, user_id: str, since_id: str | None)
         body = response.json()
         tweets = body.get("data") or []
         batch.reads += len(tweets)
-        _convert(batch, tweets, _users(body.get("includes") or {}))
+        _convert(batch, tweets, _users(body.get("includes") or {}), summoned=query is None)
         meta = body.get("meta") or {}
         batch.newest_id = _newer(batch.newest_id, meta.get("newest_id"))
         token = meta.get("next_token")

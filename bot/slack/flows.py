@@ -3,8 +3,9 @@ transaction each, calling the services, then showing the change on the card at o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -120,32 +121,36 @@ class Flows:
             categories = [(c.id, c.name) for c in book.categories] if book else []
             return modals.wrong_modal(case_id=case.id, categories=categories)
 
-    def reply(self, *, view_id: str, case_id: str, text: str, send: bool, actor: str) -> bool:
+    def _submitted(self, view_id: str, case_id: str, action: Callable[[Session, datetime], object]) -> bool:
+        """A modal submission, handled once per view (Slack may deliver it twice), then shown on the card."""
         with transaction(self.session_factory) as session:
             now = self.clock.now()
             if not seen.first_time(session, key=f"view:{view_id}", now=now):
                 return False
-            lifecycle.reply(session, case_id=case_id, text=text, send=send, actor=actor, now=now)
+            action(session, now)
             card_sync.sync_case(session, case_id=case_id, now=now)
             return True
+
+    def reply(self, *, view_id: str, case_id: str, text: str, send: bool, actor: str) -> bool:
+        return self._submitted(
+            view_id,
+            case_id,
+            lambda s, now: lifecycle.reply(s, case_id=case_id, text=text, send=send, actor=actor, now=now),
+        )
 
     def remind(self, *, view_id: str, case_id: str, text: str, channels: list[str], actor: str) -> bool:
-        with transaction(self.session_factory) as session:
-            now = self.clock.now()
-            if not seen.first_time(session, key=f"view:{view_id}", now=now):
-                return False
-            reminders.send(session, case_id=case_id, text=text, channels=channels, actor=actor, now=now)
-            card_sync.sync_case(session, case_id=case_id, now=now)
-            return True
+        return self._submitted(
+            view_id,
+            case_id,
+            lambda s, now: reminders.send(s, case_id=case_id, text=text, channels=channels, actor=actor, now=now),
+        )
 
     def feedback(self, *, view_id: str, case_id: str, corrections: dict[str, Any], actor: str) -> bool:
-        with transaction(self.session_factory) as session:
-            now = self.clock.now()
-            if not seen.first_time(session, key=f"view:{view_id}", now=now):
-                return False
-            lifecycle.feedback(session, case_id=case_id, corrections=corrections, actor=actor, now=now)
-            card_sync.sync_case(session, case_id=case_id, now=now)
-            return True
+        return self._submitted(
+            view_id,
+            case_id,
+            lambda s, now: lifecycle.feedback(s, case_id=case_id, corrections=corrections, actor=actor, now=now),
+        )
 
     # -- views of the queue ---------------------------------------------------------------------------------------
     def summary(self, *, user_id: str) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.models import SlackAgent
@@ -23,7 +24,12 @@ def remember(session: Session, *, user_id: str, name: str, now: datetime) -> str
     """Store or refresh the user's display name; returns their actor string."""
     agent = session.get(SlackAgent, user_id)
     if agent is None:
-        session.add(SlackAgent(user_id=user_id, name=name[:128], updated_at=now))
-    elif agent.name != name:
+        try:
+            with session.begin_nested():  # two clicks of a new person at once: the second finds the first's row
+                session.add(SlackAgent(user_id=user_id, name=name[:128], updated_at=now))
+            return actor_for(user_id, name)
+        except IntegrityError:
+            agent = session.get(SlackAgent, user_id)
+    if agent is not None and agent.name != name:
         agent.name, agent.updated_at = name[:128], now
     return actor_for(user_id, name)

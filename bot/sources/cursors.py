@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.models import SourceCursor
@@ -14,11 +15,17 @@ from bot.models import SourceCursor
 
 def load(session: Session, *, source: str, stream: str, for_update: bool = False) -> SourceCursor:
     cursor = session.get(SourceCursor, (source, stream), with_for_update=for_update)
-    if cursor is None:
-        cursor = SourceCursor(source=source, stream=stream, error_count=0, degraded=False, reads=0, posts=0)
-        session.add(cursor)
-        session.flush()
-    return cursor
+    if cursor is not None:
+        return cursor
+    try:
+        with session.begin_nested():  # another poller may create it at the same moment
+            cursor = SourceCursor(source=source, stream=stream, error_count=0, degraded=False, reads=0, posts=0)
+            session.add(cursor)
+        return cursor
+    except IntegrityError:
+        found = session.get(SourceCursor, (source, stream), with_for_update=for_update)
+        assert found is not None
+        return found
 
 
 def count_usage(cursor: SourceCursor, *, now: datetime, reads: int = 0, posts: int = 0) -> None:

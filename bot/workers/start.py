@@ -66,6 +66,7 @@ def _x_poller(ctx: AppContext, x: XConnector) -> XPoller:
         alert=alert,
         poll_seconds=ctx.settings.x_poll_seconds,
         search_query=ctx.settings.x_search_query,
+        owner=ctx.owner,
     )
 
 

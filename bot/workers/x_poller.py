@@ -24,6 +24,7 @@ from bot.schemas import MentionIn
 from bot.sources import cursors
 from bot.sources.x.client import XAccount, describe, rate_limit_reset
 from bot.sources.x.mentions import REACHABLE, Batch, fetch_mentions
+from bot.workers import leases
 from bot.workers.polling import PollingWorker
 
 log = logging.getLogger(__name__)
@@ -45,15 +46,21 @@ class XPoller(PollingWorker):
         alert: Callable[[str], None],
         poll_seconds: float,
         search_query: str | None = None,
+        owner: str = "x-poller",
     ) -> None:
         super().__init__(poll_seconds=poll_seconds)
         self.client, self.account, self.session_factory, self.clock = client, account, session_factory, clock
-        self.submit, self.alert, self.search_query = submit, alert, search_query
+        self.submit, self.alert, self.search_query, self.owner = submit, alert, search_query, owner
         self.stream = "mentions"
 
     def run_once(self) -> int:
-        """One poll; returns 0 so the loop waits a full interval before the next."""
+        """One poll; returns 0 so the loop waits a full interval before the next. With several replicas, the one
+        holding the `x-poller` lease polls (it passes to another when its holder stops renewing it)."""
         now = self.clock.now()
+        with transaction(self.session_factory) as session:
+            ttl = timedelta(seconds=self.poll_seconds * 3)
+            if not leases.acquire(session, name="x-poller", owner=self.owner, now=now, ttl=ttl):
+                return 0
         try:
             user_id, _ = self.account.resolve()
         except tweepy.HTTPException as exc:
@@ -66,6 +73,14 @@ class XPoller(PollingWorker):
         if self.search_query:
             self._poll_stream(f"search:{self.search_query[:100]}", now, user_id=None, query=self.search_query)
         return 0
+
+    def stop(self) -> None:
+        super().stop()
+        try:
+            with transaction(self.session_factory) as session:
+                leases.release(session, name="x-poller", owner=self.owner)
+        except Exception:  # stopping must not fail; the lease then simply expires
+            log.warning("could not release the x-poller lease", exc_info=True)
 
     def _poll_stream(self, stream: str, now: datetime, *, user_id: str | None, query: str | None) -> None:
         self.stream = stream

@@ -197,3 +197,24 @@ def test_keyword_listening_finds_posts_that_did_not_summon_us_and_refuses_automa
         client.post(f"/v1/cases/{case['id']}/reply", json={"text": "Sorry!", "send": True}, headers=admin)
         failed = wait_for(lambda: _events(client, admin, case["id"], "delivery_failed"))
         assert failed[0]["data"]["code"] == "not_allowed" and fake_x.posted == []
+
+
+def test_with_several_replicas_only_the_lease_holder_polls_x(x_settings, fake_x):
+    from bot.workers.x_poller import XPoller
+
+    with _app(x_settings()) as client:
+        wait_for(lambda: _stream(client, "ok"))  # this replica polled and holds the lease
+        ctx = client.app.state.ctx
+        replica_b = XPoller(
+            client=ctx.x.client,
+            account=ctx.x.account,
+            session_factory=ctx.session_factory,
+            clock=ctx.clock,
+            submit=ctx.ingest.submit,
+            alert=lambda text: None,
+            poll_seconds=3600,
+            owner="replica-b",
+        )
+        calls = len(fake_x.mention_calls())
+        replica_b.run_once()
+        assert len(fake_x.mention_calls()) == calls  # X is read once per interval, not once per replica

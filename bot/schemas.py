@@ -31,18 +31,26 @@ def _not_blank(value: str) -> str:
 class _In(BaseModel):
     model_config = ConfigDict(extra="ignore", str_max_length=100_000)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """PostgreSQL cannot store NUL in text; it is never meaningful in a post or a ticket."""
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL (\\u0000) characters")
+        return value
+
 
 class Author(_In):
     handle: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
     name: Annotated[str, StringConstraints(max_length=256)] | None = None
-    followers: Annotated[int, Field(ge=0)] | None = None
+    followers: Annotated[int, Field(ge=0, le=10_000_000_000)] | None = None  # more than anyone on earth: wrong
     verified: bool | None = None
 
 
 class Metrics(_In):
-    likes: Annotated[int, Field(ge=0)] = 0
-    reposts: Annotated[int, Field(ge=0)] = 0
-    replies: Annotated[int, Field(ge=0)] = 0
+    likes: Annotated[int, Field(ge=0, le=10**12)] = 0
+    reposts: Annotated[int, Field(ge=0, le=10**12)] = 0
+    replies: Annotated[int, Field(ge=0, le=10**12)] = 0
 
 
 class MentionIn(_In):

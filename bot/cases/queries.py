@@ -42,12 +42,20 @@ def encode_cursor(case: Case) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[int, datetime, str]:
+    """The position a cursor names; anything this API did not hand out is a 422, never a database error."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         rank, created, case_id = json.loads(raw)
-        return int(rank), datetime.fromisoformat(created), str(case_id)
-    except (ValueError, TypeError) as exc:
+        rank, created_at, case_id = int(rank), datetime.fromisoformat(created), str(case_id)
+        if not 0 <= rank <= len(UrgencyLevel) or created_at.tzinfo is None or not _plain_id(case_id):
+            raise ValueError("out of range")
+        return rank, created_at, case_id
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidRequest("invalid cursor", [{"field": "cursor", "reason": "not a cursor from this API"}]) from exc
+
+
+def _plain_id(value: str) -> bool:
+    return 0 < len(value) <= 64 and "\x00" not in value
 
 
 def list_queue(
@@ -80,6 +88,8 @@ def list_queue(
 
 
 def get_case(session: Session, case_id: str, *, for_update: bool = False) -> Case:
+    if not _plain_id(case_id):  # e.g. a NUL, which PostgreSQL refuses in text: no such case, not a 500
+        raise NotFound("case not found")
     stmt = sa.select(Case).where(Case.id == case_id)
     if for_update:
         stmt = stmt.with_for_update(of=Case)

@@ -76,7 +76,8 @@ def headline(view: CardView) -> str:
 
 def fallback_text(view: CardView) -> str:
     who = mention(view.mention)
-    return clip(f"{who} {headline(view)}: {' '.join(view.case.text.split())}".strip(), 300)
+    text = escape(" ".join(view.case.text.split()))  # notifications show this: no <!channel>, no disguised links
+    return clip(f"{who} {escape(headline(view))}: {text}".strip(), 300)
 
 
 def _who(view: CardView) -> str:

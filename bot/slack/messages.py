@@ -102,7 +102,7 @@ def reminder_blocks(*, reminder_id: int, text: str, actor: str, ref: str) -> tup
             ],
         ),
     ]
-    return clip(text, 300), [b.to_dict() for b in blocks]
+    return clip(escape(text), 300), [b.to_dict() for b in blocks]
 
 
 def digest_blocks(data: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.bot.helpers import mention, ticket
 from tests.conftest import make_token
 
@@ -150,3 +152,38 @@ def test_concurrent_duplicate_deliveries_create_one_case(app_client, admin):
     assert len({r.json()["case_id"] for r in responses}) == 1
     items = app_client.get("/v1/cases", headers=admin).json()["items"]
     assert [c["external_id"] for c in items] == [body["external_id"]]
+
+
+def test_nul_characters_are_refused_per_item_not_as_a_500(app_client, admin):
+    response = app_client.post("/v1/mentions", json=mention(text="broken\u0000text"), headers=admin)
+    assert response.status_code == 422 and _error(response)["details"][0]["field"] == "text"
+    handle = mention(author={"handle": "a\u0000b"})
+    assert app_client.post("/v1/mentions", json=handle, headers=admin).status_code == 422
+    batch = {"items": [mention(), mention(external_id="nul\u0000id"), mention()]}
+    results = app_client.post("/v1/mentions/batch", json=batch, headers=admin).json()["results"]
+    assert [("error" in r) for r in results] == [False, True, False]
+    assert app_client.get("/v1/cases/a%00b", headers=admin).status_code == 404
+
+
+def test_absurd_reach_is_refused_with_a_reason(app_client, admin):
+    response = app_client.post("/v1/mentions", json=mention(author={"handle": "x", "followers": 10**30}), headers=admin)
+    assert response.status_code == 422
+    assert _error(response)["details"][0]["field"] == "author.followers"
+
+
+@pytest.mark.parametrize(
+    "position",
+    [
+        ["Infinity", "2026-01-01T00:00:00+00:00", "c"],
+        [2**63, "2026-01-01T00:00:00+00:00", "c"],
+        [1, "2026-01-01T00:00:00", "c"],
+        [1, "2026-01-01T00:00:00+00:00", "x" * 500],
+    ],
+)
+def test_crafted_cursors_are_a_422(app_client, admin, position):
+    import base64
+
+    raw = json.dumps(position).replace('"Infinity"', "Infinity").encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    response = app_client.get("/v1/cases", params={"cursor": cursor}, headers=admin)
+    assert response.status_code == 422 and _error(response)["details"][0]["field"] == "cursor"

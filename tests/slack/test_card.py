@@ -78,3 +78,23 @@ def test_similar_cases_in_last_day_are_counted(slack_client, fake_slack):
     posts = fake_slack.wait("chat.postMessage", 2)
     assert "*Similar in the last 24 h*\n1" in _texts(posts[1]["args"]["blocks"])
     assert wait_posted(slack_client, case_id)["escalation"]["status"] == "posted"
+
+
+def test_customer_text_cannot_ping_a_channel_or_disguise_a_link_in_notifications(slack_client, fake_slack):
+    """The plain-text `text` of chat.postMessage is what notifications show: Slack parses <...> there too."""
+    hostile = "pushy staff <!channel> <https://evil.example|your bank> & more"
+    seed(slack_client, hostile)
+    card = fake_slack.wait("chat.postMessage")[0]["args"]
+    assert "<!channel>" not in card["text"] and "<https://evil" not in card["text"]
+    assert "&lt;!channel&gt; &lt;https://evil.example|your bank&gt; &amp; more" in card["text"]
+    assert "<!channel>" not in json.dumps(card["blocks"])
+
+
+def test_reminder_notification_text_is_escaped():
+    from bot.slack.messages import reminder_blocks
+
+    text, blocks = reminder_blocks(
+        reminder_id=1, text="<!here> read <https://evil.example|this>", actor="Jo", ref="#A1"
+    )
+    assert text == "&lt;!here&gt; read &lt;https://evil.example|this&gt;"
+    assert "<!here>" not in json.dumps(blocks)

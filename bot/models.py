@@ -84,6 +84,7 @@ class Case(Base):
     playbook: Mapped[str | None] = mapped_column(sa.String(128))
     ack_due_at: Mapped[datetime | None]  # the playbook targets, from the post's own created_at
     reply_due_at: Mapped[datetime | None]
+    late_minutes: Mapped[int | None]  # late on arrival: minutes from the post to us, beyond its ack target
     resolve_due_at: Mapped[datetime | None]
     acked_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]

@@ -157,6 +157,7 @@ def render_case(case: Case, timeline: list[TimelineEvent], escalation: Outbox | 
         "timeline": [{"type": e.type, "at": e.at.isoformat(), "actor": e.actor, "data": e.data} for e in timeline],
         "playbook": case.playbook,
         "ack_due_at": case.ack_due_at.isoformat() if case.ack_due_at else None,
+        "late_on_arrival_minutes": case.late_minutes,
     }
     if case.subject is not None:
         body["subject"] = case.subject

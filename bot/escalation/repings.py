@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.cases import timeline
+from bot.clock import as_utc
 from bot.enums import CaseStatus
 from bot.escalation import cards
 from bot.models import Case, SlackCard
@@ -21,8 +22,13 @@ def due_level(case: Case, now: datetime) -> int:
     """1 at the ack deadline, 2 one target later, and so on; 0 before the deadline."""
     if case.ack_due_at is None or now < case.ack_due_at:
         return 0
-    window = max(case.ack_due_at - case.created_at, timedelta(minutes=1))
+    window = max(case.ack_due_at - _clock_start(case), timedelta(minutes=1))
     return 1 + int((now - case.ack_due_at) / window)
+
+
+def _clock_start(case: Case) -> datetime:
+    """When its targets started: the post's time, or its arrival for a case that arrived late."""
+    return as_utc(case.received_at) if case.late_minutes is not None else case.created_at
 
 
 def target_for(card: SlackCard, level: int) -> str | None:
@@ -59,7 +65,7 @@ def tick(session: Session, *, now: datetime, limit: int = 200) -> int:
             continue
         card.reping_level = level
         to = target_for(card, level)
-        late = int((now - case.created_at).total_seconds() // 60)
+        late = int((now - _clock_start(case)).total_seconds() // 60)
         data = {"level": level, "to": to, "due_at": case.ack_due_at.isoformat() if case.ack_due_at else None}
         timeline.record(session, case_id=case.id, type="sla_breached", at=now, actor="rrbot", data=data)
         payload = {"reping": {"level": level, "to": to, "minutes": late, "last": level >= levels}}

@@ -10,6 +10,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc
 from bot.enums import urgency_label
 from bot.errors import InvalidRequest
 from bot.models import Case, TimelineEvent
@@ -28,6 +29,14 @@ TARGETS = {  # the playbook's targets (Targets), each judged on the first event 
     "first_reply": ("replied", "reply_due_at"),
     "resolve": ("resolved", "resolve_due_at"),
 }
+
+
+def _times(members: list[Any], firsts: dict[str, dict[str, datetime]], start: Any) -> dict[str, Any]:
+    out = {}
+    for name, event_type in MILESTONES.items():
+        values = [(firsts[c.id][event_type] - start(c)).total_seconds() for c in members if event_type in firsts[c.id]]
+        out[name] = _pct(values)
+    return out
 
 
 def _attainment(
@@ -69,6 +78,8 @@ def response_times(
         Case.ack_due_at,
         Case.reply_due_at,
         Case.resolve_due_at,
+        Case.received_at,
+        Case.late_minutes,
     )
     if since:
         stmt = stmt.where(Case.created_at >= since)
@@ -100,12 +111,12 @@ def response_times(
 
     out = []
     for key, members in sorted(groups.items()):
+        on_time = [c for c in members if c.late_minutes is None]
+        late = [c for c in members if c.late_minutes is not None]
         row: dict[str, Any] = {"group": key, "count": len(members)}
-        for name, event_type in MILESTONES.items():
-            values = [
-                (firsts[c.id][event_type] - c.created_at).total_seconds() for c in members if event_type in firsts[c.id]
-            ]
-            row[name] = _pct(values)
+        row.update(_times(on_time, firsts, start=lambda c: c.created_at))  # from the post's own time
+        # cases that reached us after their target had passed: measured from arrival, kept apart
+        row["late_on_arrival"] = {"count": len(late), **_times(late, firsts, start=lambda c: as_utc(c.received_at))}
         sla = {name: _attainment(members, firsts, event, due, now) for name, (event, due) in TARGETS.items()}
         row["sla_met_ratio"] = sla["ack"]  # the contract's figure: acknowledged within the target
         row["sla"] = sla

@@ -122,6 +122,10 @@ def _fields(view: CardView, now: datetime) -> list[MarkdownTextObject]:
     if view.ack_minutes and case.ack_due_at:
         state = "overdue" if case.acked_at is None and now > case.ack_due_at else "due"
         fields.append(f"*Target*\nacknowledge within {minutes(view.ack_minutes)}\n{state} {date(case.ack_due_at)}")
+    if case.late_minutes is not None:
+        fields.append(
+            f"*Arrived late*\nposted {minutes(case.late_minutes)} before it reached us; targets run from arrival"
+        )
     return [_md(f, MAX_FIELD) for f in fields]
 
 

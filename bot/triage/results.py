@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc
 from bot.enums import OutboxKind
 from bot.models import Case, CaseClassification, TimelineEvent, UTCDateTime, table_of
 from bot.outbox.rows import enqueue
@@ -36,6 +37,20 @@ class Outcome:
     def category_id(self) -> str | None:
         return self.decision.category.id if self.decision.category else None
 
+    @property
+    def late_minutes(self) -> int | None:
+        """Late on arrival: it reached us after its acknowledgement target had passed (a backfill, a late webhook,
+        a connector catching up). Its clock then starts at arrival: it escalates once, says it is late, and
+        does not storm up the re-ping chain."""
+        lateness = as_utc(self.case.received_at) - self.case.created_at
+        if lateness <= timedelta(minutes=self.decision.targets.ack_minutes):
+            return None
+        return int(lateness.total_seconds() // 60)
+
+    @property
+    def clock_start(self) -> datetime:
+        return as_utc(self.case.received_at) if self.late_minutes is not None else self.case.created_at
+
 
 def still_held(session: Session, outcomes: list[Outcome], owner: str) -> list[Outcome]:
     """The outcomes whose case this worker still holds and nobody has classified yet."""
@@ -53,9 +68,10 @@ def case_update(o: Outcome) -> dict[str, Any]:
         "b_rank": o.result.urgency.level.rank,
         "b_category": o.category_id,
         "b_playbook": o.decision.playbook,
-        "b_due": o.case.created_at + timedelta(minutes=o.decision.targets.ack_minutes),
-        "b_reply_due": o.case.created_at + timedelta(minutes=o.decision.targets.first_reply_minutes),
-        "b_resolve_due": o.case.created_at + timedelta(minutes=o.decision.targets.resolve_minutes),
+        "b_due": o.clock_start + timedelta(minutes=o.decision.targets.ack_minutes),
+        "b_reply_due": o.clock_start + timedelta(minutes=o.decision.targets.first_reply_minutes),
+        "b_resolve_due": o.clock_start + timedelta(minutes=o.decision.targets.resolve_minutes),
+        "b_late": o.late_minutes,
     }
 
 
@@ -63,6 +79,8 @@ def classification_row(o: Outcome, *, model_version: str, now: datetime) -> dict
     data = o.result.to_dict()
     if o.decision.category:
         data["category"]["label"] = o.decision.category.name
+    if o.late_minutes is not None:
+        data["late_on_arrival_minutes"] = o.late_minutes
     return {
         "case_id": o.case.id,
         "model_version": model_version,
@@ -93,6 +111,7 @@ def escalated_event(o: Outcome, *, now: datetime) -> dict[str, Any]:
         "level": o.result.urgency.level,
         "reasons": o.result.urgency.reasons,
         "risk": o.decision.risk.value if o.decision.risk else None,
+        "late_on_arrival_minutes": o.late_minutes,
     }
     return {"case_id": o.case.id, "type": "escalated", "at": now, "actor": "rrbot", "data": data}
 
@@ -139,6 +158,7 @@ def mark_classified(session: Session, updates: list[dict[str, Any]], *, now: dat
             ack_due_at=sa.bindparam("b_due", type_=UTCDateTime()),
             reply_due_at=sa.bindparam("b_reply_due", type_=UTCDateTime()),
             resolve_due_at=sa.bindparam("b_resolve_due", type_=UTCDateTime()),
+            late_minutes=sa.bindparam("b_late"),
         ),
         updates,
     )

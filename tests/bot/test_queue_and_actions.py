@@ -94,21 +94,49 @@ def test_queue_page_needs_a_token_and_lists_cases(app_client, admin):
     assert app_client.post("/login", data={"token": "wrong"}).status_code == 401
 
 
-def test_sla_attainment_is_judged_against_each_playbook_target(app_client, admin):
+def test_sla_attainment_is_judged_against_each_playbook_target(settings):
     """Late delivery (retail playbook): acknowledge within 30 min, first reply within 60, resolve within 2880.
-    A case posted 45 minutes ago and answered now missed the acknowledgement target and met the reply target;
-    resolution is not yet due, so it is not judged."""
-    from datetime import UTC, datetime, timedelta
+    A case posted 5 minutes before it arrived and answered 40 minutes later missed the acknowledgement target
+    and met the reply target; resolution is not yet due, so it is not judged. A case that reached us 45 minutes
+    after it was posted is late on arrival: its targets run from arrival (answered 20 minutes after arrival, it
+    met both) and its times are counted apart."""
+    from datetime import timedelta
 
-    posted = (datetime.now(UTC) - timedelta(minutes=45)).isoformat()
-    body = mention("my order is two weeks late and nobody answers, where is my parcel?", created_at=posted)
-    case_id = app_client.post("/v1/mentions", json=body, headers=admin).json()["case_id"]
-    case = wait_for(lambda: (c := app_client.get(f"/v1/cases/{case_id}", headers=admin).json())["classification"] and c)
-    assert case["classification"]["category"]["name"] == "delivery_delay"
-    app_client.post(f"/v1/cases/{case_id}/reply", json={"text": "Sorry, checking now"}, headers=admin)
-    (group,) = app_client.get("/v1/metrics/response-times", headers=admin).json()["groups"]
-    assert group["sla"] == {"ack": 0.0, "first_reply": 1.0, "resolve": None}
-    assert group["sla_met_ratio"] == 0.0
+    from fastapi.testclient import TestClient
+
+    from bot.clock import FakeClock
+    from bot.main import create_app
+
+    clock = FakeClock()
+    with TestClient(create_app(settings, clock=clock)) as client:
+        admin = make_token(client, "admin")
+        text = "my order is two weeks late and nobody answers, where is my parcel?"
+        ids = [
+            client.post(
+                "/v1/mentions", json=mention(text, created_at=(clock.now() - ago).isoformat()), headers=admin
+            ).json()["case_id"]
+            for ago in (timedelta(minutes=5), timedelta(minutes=45))
+        ]
+
+        def classified() -> list | None:
+            found = [_get(client, admin, i) for i in ids]
+            return found if all(c["classification"] for c in found) else None
+
+        cases = wait_for(classified)
+        assert [c["classification"]["category"]["name"] for c in cases] == ["delivery_delay", "delivery_delay"]
+        assert [c["late_on_arrival_minutes"] for c in cases] == [None, 45]
+        for case_id in reversed(ids):  # the late one answered 20 minutes after arrival, the other 40
+            clock.advance(20 * 60)
+            client.post(f"/v1/cases/{case_id}/reply", json={"text": "Sorry, checking now"}, headers=admin)
+        (group,) = client.get("/v1/metrics/response-times", headers=admin).json()["groups"]
+        assert group["sla"] == {"ack": 0.5, "first_reply": 1.0, "resolve": None}
+        assert group["sla_met_ratio"] == 0.5
+        assert group["time_to_ack"]["p50"] == 45 * 60  # the on-time case, from its post
+        assert group["late_on_arrival"]["count"] == 1 and group["late_on_arrival"]["time_to_ack"]["p50"] == 20 * 60
+
+
+def _get(client, headers, case_id):
+    return client.get(f"/v1/cases/{case_id}", headers=headers).json()
 
 
 def test_prometheus_metrics_need_a_manager_token_and_count_what_happened(app_client, admin):

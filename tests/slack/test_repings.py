@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from bot.escalation import repings
@@ -59,3 +60,25 @@ def test_snooze_postpones_repings(slack_client, fake_slack, clock):
     assert run_job(slack_client, repings.tick) == 0
     clock.advance(45 * 60)  # the hour of snooze is over
     assert run_job(slack_client, repings.tick) == 1
+
+
+def test_a_case_that_arrives_late_escalates_once_says_so_and_does_not_storm_the_chain(slack_client, fake_slack, clock):
+    """Posted 17 hours before it reached us (a backfill): its targets run from arrival, the card says it is late,
+    the first re-ping comes one target after arrival and goes to the first step only, and the response-time
+    percentiles keep it apart."""
+    from tests.conftest import make_token
+
+    case_id = seed(slack_client, created_at=clock.now() - timedelta(hours=17))
+    case = wait_posted(slack_client, case_id)
+    assert case["late_on_arrival_minutes"] == 17 * 60
+    card = fake_slack.wait("chat.postMessage")[0]["args"]
+    assert "Arrived late" in json.dumps(card["blocks"]) and "17 h" in json.dumps(card["blocks"])
+    assert run_job(slack_client, repings.tick) == 0  # not instantly past its target
+    clock.advance(16 * 60)
+    assert run_job(slack_client, repings.tick) == 1
+    (breach,) = _breaches(slack_client, case_id)
+    assert breach["data"]["level"] == 1 and breach["data"]["to"] == "U0REGIONAL"  # the first step, not the top
+    metrics = slack_client.get("/v1/metrics/response-times", headers=make_token(slack_client, "manager")).json()
+    (group,) = metrics["groups"]
+    assert group["time_to_notify"] == {"p50": None, "p90": None}  # nothing on-time to measure
+    assert group["late_on_arrival"]["count"] == 1 and group["late_on_arrival"]["time_to_notify"]["p50"] < 60

@@ -38,6 +38,7 @@ def upgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("reply_due_at", bot.models.UTCDateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("resolve_due_at", bot.models.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("late_minutes", sa.Integer(), nullable=True))
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("error_code", sa.String(length=32), nullable=True))
         batch.add_column(sa.Column("waiting_for", sa.String(length=64), nullable=True))
@@ -63,6 +64,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("source_cursors")
     with op.batch_alter_table("cases") as batch:
+        batch.drop_column("late_minutes")
         batch.drop_column("resolve_due_at")
         batch.drop_column("reply_due_at")
     with op.batch_alter_table("outbox") as batch:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.settings import Settings
 
@@ -60,7 +62,9 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
     migrate.upgrade(engine)
     try:
         with transaction(make_session_factory(engine)) as session:
-            token = tokens.create(session, name=args.name, scopes=args.scope, now=SystemClock().now())
+            now = SystemClock().now()
+            expires = now + timedelta(days=args.expires_days) if args.expires_days else None
+            token = tokens.create(session, name=args.name, scopes=args.scope, now=now, expires_at=expires)
     except InvalidRequest as exc:
         print(f"error: {exc.message} (choose from {', '.join(tokens.SCOPES)})", file=sys.stderr)
         return 2
@@ -71,6 +75,59 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr,
     )
     print(token)
+    return 0
+
+
+def _token_session(settings: Settings) -> tuple[Any, Any]:
+    from bot import migrate
+    from bot.db import create_db_engine, make_session_factory
+
+    engine = create_db_engine(settings.database_url)
+    migrate.upgrade(engine)
+    return engine, make_session_factory(engine)
+
+
+def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.access import tokens
+    from bot.db import transaction
+
+    engine, factory = _token_session(settings)
+    try:
+        with transaction(factory) as session:
+            rows = tokens.list_tokens(session)
+            print(f"{'id':32}  {'prefix':10}  {'name':20}  {'scopes':24}  {'created':20}  {'last used':20}  state")
+            for t in rows:
+                state = "revoked" if t.revoked_at else (f"expires {_day(t.expires_at)}" if t.expires_at else "active")
+                scopes = ",".join(t.scopes)
+                print(
+                    f"{t.id:32}  {t.prefix:10}  {t.name[:20]:20}  {scopes[:24]:24}  {_day(t.created_at):20}  "
+                    f"{_day(t.last_used_at):20}  {state}"
+                )
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _day(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.access import tokens
+    from bot.clock import SystemClock
+    from bot.db import transaction
+    from bot.errors import InvalidRequest
+
+    engine, factory = _token_session(settings)
+    try:
+        with transaction(factory) as session:
+            row = tokens.revoke(session, token=args.token, now=SystemClock().now())
+            print(f"revoked token '{row.name}' ({row.id}); it stops working within {settings.token_cache_seconds:g} s")
+    except InvalidRequest as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -174,7 +231,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = tok.add_parser("create", help="create a token; the last line printed is the token")
     p.add_argument("--name", required=True)
     p.add_argument("--scope", action="append", required=True, help="ingest, agent, manager or admin (repeatable)")
+    p.add_argument("--expires-days", type=int, help="the token stops working after this many days")
     p.set_defaults(func=cmd_token_create)
+    tok.add_parser("list", help="every token: id, prefix, name, scopes, created, last used, state").set_defaults(
+        func=cmd_token_list
+    )
+    p = tok.add_parser("revoke", help="revoke a token by its id or prefix")
+    p.add_argument("token", help="the id or the prefix `token list` shows")
+    p.set_defaults(func=cmd_token_revoke)
 
     p = sub.add_parser("classify", help="classify JSON lines (stdin to stdout by default)")
     p.add_argument("--input", type=Path)

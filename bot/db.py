@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,8 @@ def create_db_engine(url: str, **kwargs: Any) -> sa.Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # owner-only: the file holds customers' words and token hashes (its -wal/-shm files follow its mode)
+            os.close(os.open(database, os.O_CREAT | os.O_RDWR, 0o600))
         engine = sa.create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8, max_overflow=16, **kwargs
         )

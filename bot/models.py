@@ -198,6 +198,8 @@ class ApiToken(Base):
     scopes: Mapped[list[Any]]
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # None: until revoked
+    last_used_at: Mapped[datetime | None]  # refreshed at most once a minute
 
 
 class Lease(Base):

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
 
     # HTTP
     max_body_bytes: int = 1_048_576
-    token_cache_seconds: float = 30.0
+    token_cache_seconds: float = 2.0  # how long a revoked token may still pass on another replica
 
     # Slack (unset: Slack is off; escalations stay visible in the API, the web page and the log)
     slack_bot_token: SecretStr | None = Field(

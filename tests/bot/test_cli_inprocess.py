@@ -7,6 +7,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,44 @@ def test_playbooks_check_on_an_empty_or_missing_folder(
     assert "no playbook files" in capsys.readouterr().err
     assert main(["playbooks", "check", "--dir", str(tmp_path / "nope")]) == 1
     assert "playbooks folder does not exist" in capsys.readouterr().err
+
+
+def test_tokens_are_listed_revoked_at_once_and_expire(db_url, capsys):
+    from datetime import timedelta
+
+    from bot.access.tokens import TokenVerifier
+    from bot.clock import FakeClock
+    from bot.db import create_db_engine, make_session_factory
+    from bot.errors import Unauthorized
+
+    assert main(["token", "create", "--name", "ci", "--scope", "ingest"]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert main(["token", "create", "--name", "short", "--scope", "agent", "--expires-days", "1"]) == 0
+    short = capsys.readouterr().out.strip().splitlines()[-1]
+    engine = create_db_engine(os.environ["RRBOT_DATABASE_URL"])
+    clock = FakeClock()
+    verifier = TokenVerifier(make_session_factory(engine), cache_seconds=0, clock=clock)
+    assert verifier.authenticate(f"Bearer {token}").name == "ci"
+
+    assert main(["token", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "ci" in listed and "short" in listed and token not in listed and token[:10] in listed
+    assert "expires" in listed and "active" in listed
+
+    assert main(["token", "revoke", token[:10]]) == 0
+    capsys.readouterr()
+    with pytest.raises(Unauthorized):
+        verifier.authenticate(f"Bearer {token}")  # at once: no cache to wait out here
+    assert main(["token", "revoke", "no-such"]) == 2
+    assert "no such token" in capsys.readouterr().err
+
+    clock.set(datetime.now(UTC) + timedelta(days=2))
+    with pytest.raises(Unauthorized):
+        verifier.authenticate(f"Bearer {short}")  # expired
+    engine.dispose()
+
+
+def test_the_sqlite_database_is_created_owner_only(db_url):
+    assert main(["migrate"]) == 0
+    path = Path(os.environ["RRBOT_DATABASE_URL"].removeprefix("sqlite:///"))
+    assert oct(path.stat().st_mode & 0o777) == "0o600"

@@ -19,6 +19,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.add_column(sa.Column("expires_at", bot.models.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("last_used_at", bot.models.UTCDateTime(timezone=True), nullable=True))
     op.create_table(
         "source_cursors",
         sa.Column("source", sa.String(length=32), nullable=False),
@@ -63,6 +66,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("source_cursors")
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.drop_column("last_used_at")
+        batch.drop_column("expires_at")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("late_minutes")
         batch.drop_column("resolve_due_at")

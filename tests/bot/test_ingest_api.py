@@ -187,3 +187,9 @@ def test_crafted_cursors_are_a_422(app_client, admin, position):
     cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     response = app_client.get("/v1/cases", params={"cursor": cursor}, headers=admin)
     assert response.status_code == 422 and _error(response)["details"][0]["field"] == "cursor"
+
+
+def test_a_wrong_method_is_405_with_the_allowed_ones(app_client, admin):
+    response = app_client.request("TRACE", "/healthz")
+    assert response.status_code == 405 and response.headers["allow"] == "GET"
+    assert _error(response)["code"] == "method_not_allowed"

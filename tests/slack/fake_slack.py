@@ -11,9 +11,10 @@ import json
 import threading
 import time
 from collections import defaultdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fake_http import JsonServer
 
 
 class FakeSlack:
@@ -24,42 +25,21 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
-        fake = self
+        self._http = JsonServer(self._serve)
+        self.url = f"{self._http.base}/api/"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                path, _, query = self.path.partition("?")
-                method = path.rsplit("/", 1)[-1]
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                args = {k: v[0] for k, v in parse_qs(query).items()}
-                args.update(fake._parse(raw, self.headers.get("Content-Type", "")))
-                status, headers, body = fake._answer(method, args)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST  # noqa: N815
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def _serve(self, method: str, path: str, headers: Any, raw: bytes) -> tuple[int, dict[str, str], Any]:
+        path, _, query = path.partition("?")
+        args = {k: v[0] for k, v in parse_qs(query).items()}
+        args.update(self._parse(raw.decode(), headers.get("Content-Type", "")))
+        return self._answer(path.rsplit("/", 1)[-1], args)
 
     def start(self) -> FakeSlack:
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._http.stop()
 
     def reset(self) -> None:
         with self._lock:

@@ -8,36 +8,22 @@ import base64
 import itertools
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fake_http import JsonServer
 
 
 class FakeDesk:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.reset()
-        fake = self
+        self._http = JsonServer(self._serve)
+        self.url = self._http.base
+        self._http.start()
 
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, payload = fake.handle(self.command, self.path, json.loads(raw) if raw else None, self.headers)
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_PUT = do_POST = _answer  # noqa: N815
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _serve(self, method: str, path: str, headers: Any, raw: bytes) -> tuple[int, dict[str, str], Any]:
+        status, payload = self.handle(method, path, json.loads(raw) if raw else None, headers)
+        return status, {}, payload
 
     def reset(self) -> None:
         with self._lock:
@@ -47,7 +33,7 @@ class FakeDesk:
             self._ids = itertools.count(5000)
 
     def stop(self) -> None:
-        self.server.shutdown()
+        self._http.stop()
 
     def posted(self, method: str) -> list[dict[str, Any]]:
         return [c for c in self.calls if c["method"] == method]

@@ -111,7 +111,3 @@ class Metrics:
             ["action", "outcome"],
             registry=self.registry,
         )
-
-    def slack_actions_handled(self) -> int:
-        """How many Slack actions this process has finished handling, whatever their outcome."""
-        return int(sum(s.value for m in self.slack_actions.collect() for s in m.samples if s.name.endswith("_total")))

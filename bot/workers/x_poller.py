@@ -51,7 +51,6 @@ class XPoller(PollingWorker):
         super().__init__(poll_seconds=poll_seconds)
         self.client, self.account, self.session_factory, self.clock = client, account, session_factory, clock
         self.submit, self.alert, self.search_query, self.owner = submit, alert, search_query, owner
-        self.stream = "mentions"
 
     def run_once(self) -> int:
         """One poll; returns 0 so the loop waits a full interval before the next. With several replicas, the one
@@ -64,10 +63,10 @@ class XPoller(PollingWorker):
         try:
             user_id, _ = self.account.resolve()
         except tweepy.HTTPException as exc:
-            self._failed(describe(exc), now, degraded=exc.response.status_code in DEGRADING)
+            self._failed("mentions", describe(exc), now, degraded=exc.response.status_code in DEGRADING)
             return 0
         except requests.RequestException as exc:
-            self._failed(describe(exc), now, degraded=False)
+            self._failed("mentions", describe(exc), now, degraded=False)
             return 0
         self._poll_stream(f"mentions:{user_id}", now, user_id=user_id, query=None)  # since_id belongs to one account
         if self.search_query:
@@ -83,24 +82,23 @@ class XPoller(PollingWorker):
             log.warning("could not release the x-poller lease", exc_info=True)
 
     def _poll_stream(self, stream: str, now: datetime, *, user_id: str | None, query: str | None) -> None:
-        self.stream = stream
         with transaction(self.session_factory) as session:
-            cursor = cursors.load(session, source=SOURCE, stream=self.stream)
+            cursor = cursors.load(session, source=SOURCE, stream=stream)
             since_id, paused_until = cursor.since_id, cursor.paused_until
         if paused_until is not None and paused_until > now:
             return
         try:
             batch = fetch_mentions(self.client, user_id=user_id, since_id=since_id, query=query)
         except tweepy.TooManyRequests as exc:
-            self._paused(exc, now)
+            self._paused(stream, exc, now)
         except tweepy.HTTPException as exc:
-            self._failed(describe(exc), now, degraded=exc.response.status_code in DEGRADING)
+            self._failed(stream, describe(exc), now, degraded=exc.response.status_code in DEGRADING)
         except requests.RequestException as exc:
-            self._failed(describe(exc), now, degraded=False)
+            self._failed(stream, describe(exc), now, degraded=False)
         else:
-            self._store(batch, since_id, now)
+            self._store(stream, batch, since_id, now)
 
-    def _store(self, batch: Batch, since_id: str | None, now: datetime) -> None:
+    def _store(self, stream: str, batch: Batch, since_id: str | None, now: datetime) -> None:
         accepted = []
         for mention in batch.mentions:
             try:
@@ -111,7 +109,7 @@ class XPoller(PollingWorker):
         if accepted:
             self.submit(accepted)  # committed before since_id moves: a crash in between repeats, never misses
         with transaction(self.session_factory) as session:
-            cursor = cursors.load(session, source=SOURCE, stream=self.stream, for_update=True)
+            cursor = cursors.load(session, source=SOURCE, stream=stream, for_update=True)
             cursors.count_usage(cursor, now=now, reads=batch.reads)
             if batch.complete:
                 cursors.record_ok(cursor, now=now, since_id=batch.newest_id or cursor.since_id)
@@ -124,17 +122,17 @@ class XPoller(PollingWorker):
                 log.warning("x mentions: possible gap, %d read since %s", batch.reads, since_id)
         log.info("x mentions: %d new, %d read, %d skipped", len(accepted), batch.reads, batch.rejected)
 
-    def _paused(self, exc: tweepy.TooManyRequests, now: datetime) -> None:
+    def _paused(self, stream: str, exc: tweepy.TooManyRequests, now: datetime) -> None:
         reset = rate_limit_reset(exc.response)
         until = datetime.fromtimestamp(reset, UTC) if reset else now + timedelta(seconds=self.poll_seconds)
         with transaction(self.session_factory) as session:
-            cursor = cursors.load(session, source=SOURCE, stream=self.stream, for_update=True)
+            cursor = cursors.load(session, source=SOURCE, stream=stream, for_update=True)
             cursors.record_error(cursor, now=now, reason="rate limited (429)", paused_until=until)
         log.warning("x mentions: rate limited until %s; other work goes on", until.isoformat())
 
-    def _failed(self, reason: str, now: datetime, *, degraded: bool) -> None:
+    def _failed(self, stream: str, reason: str, now: datetime, *, degraded: bool) -> None:
         with transaction(self.session_factory) as session:
-            cursor = cursors.load(session, source=SOURCE, stream=self.stream, for_update=True)
+            cursor = cursors.load(session, source=SOURCE, stream=stream, for_update=True)
             first = degraded and not cursor.degraded
             cursors.record_error(cursor, now=now, reason=reason)
             cursor.degraded = cursor.degraded or degraded

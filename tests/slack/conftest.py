@@ -81,7 +81,8 @@ def ctx_of(client: Any) -> Any:
 
 def handled(client: Any) -> int:
     """Slack actions the app has finished handling (its rrbot_slack_actions metric)."""
-    return int(ctx_of(client).metrics.slack_actions_handled())
+    families = ctx_of(client).metrics.slack_actions.collect()
+    return int(sum(s.value for f in families for s in f.samples if s.name.endswith("_total")))
 
 
 def wait_handled(client: Any, count: int) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import tweepy
 
 from bot.schemas import MentionIn
+from bot.sources.x.client import exhausted, rate_limit_reset
 
 MAX_RESULTS = 100
 REACHABLE = 800  # X keeps only the latest 800 mentions reachable: more since the last poll is a gap
@@ -90,8 +91,6 @@ def fetch_mentions(
     """Every mention of `user_id` newer than `since_id` (all of the reachable backlog when None), or with `query`
     every recent post matching it (keyword listening: such posts did not summon us). Raises tweepy and requests
     errors from the first page; errors on a later page end the walk with `complete` False."""
-    from bot.sources.x.client import exhausted, rate_limit_reset
-
     batch, token = Batch(), None
     while True:
         params: dict[str, Any] = {
@@ -106,7 +105,6 @@ def fetch_mentions(
             params["pagination_token"] = token
         try:
             if query is not None:
-                params["max_results"] = min(MAX_RESULTS, 100)
                 response = client.search_recent_tweets(query, **params)
             else:
                 response = client.get_users_mentions(user_id, **params)

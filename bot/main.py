@@ -28,7 +28,8 @@ from bot.slack import install as slack_install
 from bot.sources import freshdesk, zendesk
 from bot.sources.replies import Replier, ReplyDeliverer
 from bot.sources.x.connect import connect as connect_x
-from bot.web import pages
+from bot.web import app as web
+from bot.web.security import SecurityHeaders
 from bot.workers.ingest_writer import IngestWriter
 from bot.workers.outbox import Deliverer
 from bot.workers.start import start_workers
@@ -93,7 +94,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.ctx = ctx
     errors.install(app)
     app.add_middleware(errors.RequestLimits, max_body_bytes=settings.max_body_bytes)
-    for module in (health, ingest, cases, classify, metrics, prometheus, webhooks, pages):
+    app.add_middleware(SecurityHeaders)
+    for module in (health, ingest, cases, classify, metrics, prometheus, webhooks):
         app.include_router(module.router)
+    web.install(app)
     slack_install.install_routes(app, ctx)  # POST /slack/events when Slack is configured
     return app

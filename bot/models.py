@@ -89,6 +89,9 @@ class Case(Base):
     acked_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     snoozed_until: Mapped[datetime | None]
+    risk: Mapped[str | None] = mapped_column(sa.String(32))  # the serious risk the case is routed by, if any
+    owner: Mapped[str | None] = mapped_column(sa.String(128))  # who the playbook routes it to (mention or channel)
+    assignee: Mapped[str | None] = mapped_column(sa.String(128), index=True)  # the person working it
 
     classification: Mapped[CaseClassification | None] = relationship(
         back_populates="case", uselist=False, lazy="joined"
@@ -200,6 +203,18 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]  # None: until revoked
     last_used_at: Mapped[datetime | None]  # refreshed at most once a minute
+
+
+class WebSession(Base):
+    """A browser login: the cookie holds a random id (its SHA-256 is stored here), never the API token."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    token_id: Mapped[str] = mapped_column(sa.ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Lease(Base):

@@ -107,6 +107,26 @@ class ReplyIn(BaseModel):
     _text = field_validator("text")(_not_blank)
 
 
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assignee: Annotated[str, StringConstraints(max_length=128, strip_whitespace=True)] | None = None  # None: nobody
+
+
+class SnoozeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = 60
+
+
+class RemindIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Annotated[str, Field(min_length=1, max_length=3000)]
+    channels: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=128)]], Field(min_length=1, max_length=20)
+    ]
+
+    _text = field_validator("text")(_not_blank)
+
+
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sentiment: Literal["negative", "neutral", "positive"] | None = None

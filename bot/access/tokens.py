@@ -1,4 +1,5 @@
-"""API tokens: shown once, stored as SHA-256 hashes, with scopes (`admin` implies every scope)."""
+"""API tokens: shown once, stored as SHA-256 hashes, with scopes (`admin` implies every scope, `manager` implies
+`agent`: managers see the queue and act on cases too)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class Principal:
     scopes: frozenset[str]
 
     def allows(self, scope: str) -> bool:
-        return "admin" in self.scopes or scope in self.scopes
+        return "admin" in self.scopes or scope in self.scopes or (scope == "agent" and "manager" in self.scopes)
 
 
 def create(session: Session, *, name: str, scopes: list[str], now: datetime, expires_at: datetime | None = None) -> str:

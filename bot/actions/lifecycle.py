@@ -1,4 +1,4 @@
-"""What people do to a case: acknowledge, reply, resolve, correct the model. Every action is idempotent
+"""What people do to a case: acknowledge, assign, reply, resolve, reopen, correct the model. Every action is idempotent
 where it can be (acknowledging twice records one `acked`) and lands on the timeline with actor and time."""
 
 from __future__ import annotations
@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.cases import timeline
 from bot.cases.queries import get_case
 from bot.enums import CaseStatus, OutboxKind
 from bot.errors import InvalidRequest
-from bot.models import Case, Feedback
+from bot.models import Case, Feedback, TimelineEvent
 from bot.outbox.rows import enqueue
 from bot.sources.replies import reply_problem
 
@@ -74,6 +75,31 @@ def resolve(session: Session, *, case_id: str, actor: str, now: datetime) -> tup
     case.status = CaseStatus.RESOLVED
     case.resolved_at = now
     timeline.record(session, case_id=case.id, type="resolved", at=now, actor=actor)
+    return case, True
+
+
+def reopen(session: Session, *, case_id: str, actor: str, now: datetime) -> tuple[Case, bool]:
+    """Back to where it stood before it was resolved (replied, acknowledged or new); an open case is unchanged."""
+    case = get_case(session, case_id, for_update=True)
+    if case.status != CaseStatus.RESOLVED:
+        return case, False
+    replied = session.execute(
+        sa.select(TimelineEvent.id).where(TimelineEvent.case_id == case.id, TimelineEvent.type == "replied").limit(1)
+    ).first()
+    case.status = CaseStatus.REPLIED if replied else CaseStatus.ACKED if case.acked_at else CaseStatus.NEW
+    case.resolved_at = None
+    timeline.record(session, case_id=case.id, type="reopened", at=now, actor=actor)
+    return case, True
+
+
+def assign(session: Session, *, case_id: str, assignee: str | None, actor: str, now: datetime) -> tuple[Case, bool]:
+    """Give the case to a person (None or blank: to nobody); the same person again changes nothing."""
+    case = get_case(session, case_id, for_update=True)
+    assignee = (assignee or "").strip()[:128] or None
+    if case.assignee == assignee:
+        return case, False
+    case.assignee = assignee
+    timeline.record(session, case_id=case.id, type="assigned", at=now, actor=actor, data={"to": assignee})
     return case, True
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.enums import CaseStatus, OutboxKind, OutboxStatus, UrgencyLevel
+from bot.enums import CaseStatus, OutboxKind, OutboxStatus, RiskType, UrgencyLevel
 from bot.errors import InvalidRequest, NotFound
 from bot.models import Case, Outbox, TimelineEvent
 
@@ -23,6 +23,10 @@ class QueueFilter:
     urgency: list[str] | None = None
     source: list[str] | None = None
     category: list[str] | None = None
+    risk: list[str] | None = None
+    owner: list[str] | None = None
+    assignee: list[str] | None = None
+    q: str | None = None  # words in the text, the subject or the author's handle or email
 
     def validate(self) -> None:
         problems = []
@@ -32,6 +36,9 @@ class QueueFilter:
         for value in self.urgency or []:
             if value not in set(UrgencyLevel):
                 problems.append({"field": "urgency", "reason": f"{value!r} is not one of {', '.join(UrgencyLevel)}"})
+        for value in self.risk or []:
+            if value != "none" and value not in set(RiskType):
+                problems.append({"field": "risk", "reason": f"{value!r} is not 'none' or one of {', '.join(RiskType)}"})
         if problems:
             raise InvalidRequest("invalid filter", problems)
 
@@ -72,6 +79,23 @@ def list_queue(
         stmt = stmt.where(Case.source.in_(filters.source))
     if filters.category:
         stmt = stmt.where(Case.category.in_(filters.category))
+    if filters.risk:
+        named = [r for r in filters.risk if r != "none"]
+        wanted = [Case.risk.in_(named)] if named else []
+        stmt = stmt.where(sa.or_(*wanted, *([Case.risk.is_(None)] if "none" in filters.risk else [])))
+    if filters.owner:
+        stmt = stmt.where(Case.owner.in_(filters.owner))
+    if filters.assignee:
+        stmt = stmt.where(Case.assignee.in_(filters.assignee))
+    if filters.q and filters.q.strip():
+        pattern = "%" + filters.q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(Case.text).like(pattern, escape="\\"),
+                sa.func.lower(sa.func.coalesce(Case.subject, "")).like(pattern, escape="\\"),
+                sa.func.coalesce(Case.author_key, "").like(pattern, escape="\\"),
+            )
+        )
     if cursor:
         rank, created, case_id = decode_cursor(cursor)
         stmt = stmt.where(
@@ -157,6 +181,12 @@ def render_case(case: Case, timeline: list[TimelineEvent], escalation: Outbox | 
         "timeline": [{"type": e.type, "at": e.at.isoformat(), "actor": e.actor, "data": e.data} for e in timeline],
         "playbook": case.playbook,
         "ack_due_at": case.ack_due_at.isoformat() if case.ack_due_at else None,
+        "reply_due_at": case.reply_due_at.isoformat() if case.reply_due_at else None,
+        "resolve_due_at": case.resolve_due_at.isoformat() if case.resolve_due_at else None,
+        "risk": case.risk,
+        "owner": case.owner,
+        "assignee": case.assignee,
+        "snoozed_until": case.snoozed_until.isoformat() if case.snoozed_until else None,
         "late_on_arrival_minutes": case.late_minutes,
     }
     if case.subject is not None:

@@ -72,6 +72,8 @@ def case_update(o: Outcome) -> dict[str, Any]:
         "b_reply_due": o.clock_start + timedelta(minutes=o.decision.targets.first_reply_minutes),
         "b_resolve_due": o.clock_start + timedelta(minutes=o.decision.targets.resolve_minutes),
         "b_late": o.late_minutes,
+        "b_risk": o.decision.risk.value if o.decision.risk else None,
+        "b_owner": o.decision.mention or o.decision.channel or None,
     }
 
 
@@ -159,6 +161,8 @@ def mark_classified(session: Session, updates: list[dict[str, Any]], *, now: dat
             reply_due_at=sa.bindparam("b_reply_due", type_=UTCDateTime()),
             resolve_due_at=sa.bindparam("b_resolve_due", type_=UTCDateTime()),
             late_minutes=sa.bindparam("b_late"),
+            risk=sa.bindparam("b_risk"),
+            owner=sa.bindparam("b_owner"),
         ),
         updates,
     )

@@ -1,0 +1,69 @@
+// The queue stays live: the server says when anything changed (server-sent events) and the rows are fetched
+// again with the page's own filters. Rows that were not there before and are urgent are highlighted.
+"use strict";
+(function () {
+  const body = document.getElementById("rows");
+  const live = document.getElementById("live");
+  if (!body) return;
+  let known = new Set(Array.from(body.querySelectorAll("tr[data-id]")).map((r) => r.dataset.id));
+  let selected = -1;
+  let loading = false;
+  let again = false;
+
+  function rows() { return Array.from(body.querySelectorAll("tr[data-id]")); }
+
+  function select(index) {
+    const all = rows();
+    if (!all.length) return;
+    selected = Math.max(0, Math.min(index, all.length - 1));
+    all.forEach((r, i) => r.classList.toggle("selected", i === selected));
+    all[selected].focus();
+  }
+
+  async function refresh() {
+    if (loading) { again = true; return; }
+    loading = true;
+    try {
+      const answer = await fetch("/queue/rows" + window.location.search, { credentials: "same-origin" });
+      if (answer.redirected || answer.status === 401 || answer.status === 403) { window.location.reload(); return; }
+      if (!answer.ok) return;
+      const selectedId = selected >= 0 && rows()[selected] ? rows()[selected].dataset.id : null;
+      body.innerHTML = await answer.text();  // server-rendered and escaped
+      let fresh = 0;
+      rows().forEach((r) => {
+        if (!known.has(r.dataset.id) && (r.dataset.level === "critical" || r.dataset.level === "high")) {
+          r.classList.add("fresh");
+          fresh += 1;
+        }
+      });
+      known = new Set(rows().map((r) => r.dataset.id));
+      if (selectedId) {
+        const i = rows().findIndex((r) => r.dataset.id === selectedId);
+        if (i >= 0) select(i);
+      }
+      live.textContent = fresh ? fresh + " new urgent case(s)" : "Updated " + new Date().toLocaleTimeString();
+    } finally {
+      loading = false;
+      if (again) { again = false; refresh(); }
+    }
+  }
+
+  const events = new EventSource("/queue/events");
+  let first = true;
+  events.addEventListener("changed", () => {
+    if (first) { first = false; return; }  // the page already shows this version
+    refresh();
+  });
+
+  document.addEventListener("keydown", (e) => {
+    const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName);
+    if (e.key === "/" && !typing) { e.preventDefault(); document.querySelector("input[name=q]").focus(); return; }
+    if (typing) return;
+    if (e.key === "j") select(selected + 1);
+    else if (e.key === "k") select(selected - 1);
+    else if (e.key === "Enter" && selected >= 0) {
+      const link = rows()[selected].querySelector("a.open");
+      if (link) window.location.href = link.getAttribute("href");
+    }
+  });
+})();

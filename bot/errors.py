@@ -1,6 +1,7 @@
 """The domain's errors. One FastAPI handler (bot.api.errors) turns them into JSON responses.
 
 RRBotError
+├── BadRequest      400 (details: [{"field", "reason"}])
 ├── NotFound        404
 ├── Conflict        409
 ├── InvalidRequest  422 (details: [{"field", "reason"}])
@@ -22,6 +23,10 @@ class RRBotError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details
+
+
+class BadRequest(RRBotError):
+    status, code = 400, "bad_request"
 
 
 class NotFound(RRBotError):

@@ -36,5 +36,5 @@ def install_routes(app: FastAPI, ctx: AppContext) -> None:
         return
     books = {b.business: b for b in ctx.playbooks}
     flows = Flows(session_factory=ctx.session_factory, clock=ctx.clock, playbooks=books)
-    app.include_router(router(build_app(ctx.settings, flows, ctx.metrics)))
+    app.include_router(router(build_app(ctx.settings, flows, ctx.metrics), ctx.settings))
     log.info("Slack is on: Web API at %s", ctx.settings.slack_api_url)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench train eval demo migrate clean
+.PHONY: run test fuzz lint bench train eval demo migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ migrate: $(VENV)/.serve-installed
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -n 2 --cov --cov-report=term
+
+# Schemathesis over every API operation on both databases (about 2 minutes at 40 examples per operation and mode)
+fuzz: $(VENV)/.test-installed
+	SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-40} $(BIN)/python -m pytest -n 2 -m fuzz --no-cov
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check bot classifiers playbooks tests

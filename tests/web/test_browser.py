@@ -9,8 +9,6 @@ import csv
 import io
 import os
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,48 +18,14 @@ import httpx
 import pytest
 
 from tests.bot.helpers import mention
-from tests.conftest import ROOT, make_token, wait_for
+from tests.conftest import ROOT, wait_for
+from tests.live_server import LiveServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if not CHROMIUM and os.environ.get("CI") != "true":
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 URGENT = "Your store's escalator collapsed and my son is in hospital with a broken leg. My lawyer will be in touch."
-
-
-class LiveServer:
-    def __init__(self, settings: Any) -> None:
-        import uvicorn
-
-        from bot.main import create_app
-
-        self.app = create_app(settings)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        wait_for(lambda: self.server.started, timeout=30)
-        assert self.app.state.ctx.model.ready.wait(60)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-    def token(self, *scopes: str) -> dict[str, str]:
-        class _Client:  # make_token reads the app's context from a client
-            app = self.app
-
-        return make_token(_Client(), *scopes)
 
 
 @pytest.fixture

@@ -95,8 +95,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(errors.RequestLimits, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
-    for module in (health, ingest, cases, classify, metrics, prometheus, webhooks):
-        app.include_router(module.router)
+    app.include_router(health.router)
+    for module in (ingest, cases, classify, metrics, prometheus, webhooks):
+        app.include_router(module.router, responses=errors.RESPONSES)
     web.install(app)
     slack_install.install_routes(app, ctx)  # POST /slack/events when Slack is configured
     return app

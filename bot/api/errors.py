@@ -10,12 +10,40 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.errors import RRBotError
 
 log = logging.getLogger(__name__)
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    """What every error response carries (OpenAPI lists it for each status a route may answer)."""
+
+    error: ErrorInfo
+
+
+def _documented(status: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": status}
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("Broken JSON or a malformed body"),
+    401: _documented("Missing, invalid, expired or revoked credentials"),
+    403: _documented("The token lacks the scope this route needs"),
+    404: _documented("No such resource"),
+    413: _documented("Body too large"),
+    415: _documented("Content-Type is not application/json"),
+    422: _documented("A field is invalid: details lists each field and why"),
+}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

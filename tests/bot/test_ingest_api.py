@@ -193,3 +193,14 @@ def test_a_wrong_method_is_405_with_the_allowed_ones(app_client, admin):
     response = app_client.request("TRACE", "/healthz")
     assert response.status_code == 405 and response.headers["allow"] == "GET"
     assert _error(response)["code"] == "method_not_allowed"
+
+
+def test_openapi_lists_the_error_responses_of_every_v1_route(app_client):
+    spec = app_client.get("/openapi.json").json()
+    for path, methods in spec["paths"].items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, operation in methods.items():
+            listed = set(operation["responses"])
+            assert {"401", "403", "404", "422"} <= listed, (method, path, listed)
+            assert operation["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorBody")

@@ -13,6 +13,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic import ValidationError
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -20,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import RRBotError
 from bot.measure.prometheus import Metrics
+from bot.schemas import FeedbackIn
 from bot.slack import modals
 from bot.slack.flows import Flows
 from bot.slack.text import escape
@@ -29,6 +31,11 @@ ANY = re.compile(".*")
 SLACK_ERRORS = (SlackApiError, SlackClientError, OSError)
 Ack = Callable[..., Awaitable[Any]]
 Body = dict[str, Any]
+
+
+def explain_first(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"[:150]
 
 
 class People:
@@ -164,6 +171,11 @@ class Listeners:
         corrections = modals.wrong_answer(view)
         if not corrections:
             await ack(response_action="errors", errors={"sentiment": "Choose at least one correction."})
+            return
+        try:  # the same rules as the API's and the web page's corrections
+            corrections = FeedbackIn.model_validate(corrections).model_dump(exclude_none=True, mode="json")
+        except ValidationError as exc:
+            await ack(response_action="errors", errors={"sentiment": explain_first(exc)})
             return
         await ack()
         actor, _ = await self.people.actor(body["user"], client)

@@ -113,28 +113,48 @@ def wrong_modal(*, case_id: str, categories: list[tuple[str, str]]) -> dict[str,
     ).to_dict()
 
 
-def _value(state: dict[str, Any], block: str, action: str) -> Any:
-    return state.get(block, {}).get(action, {})
+def _state(view: dict[str, Any]) -> dict[str, Any]:
+    """The submitted values; a malformed submission reads as an empty form (the listener asks again)."""
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    return values if isinstance(values, dict) else {}
+
+
+def _value(state: dict[str, Any], block: str, action: str) -> dict[str, Any]:
+    found = state.get(block)
+    found = found.get(action) if isinstance(found, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _text(element: dict[str, Any]) -> str:
+    value = element.get("value")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _chosen(element: dict[str, Any]) -> str | None:
+    option = element.get("selected_option")
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def reply_answer(view: dict[str, Any]) -> tuple[str, bool]:
-    state = view["state"]["values"]
-    text = (_value(state, "reply_text", "text").get("value") or "").strip()
-    mode = (_value(state, "reply_mode", "mode").get("selected_option") or {}).get("value", "internal")
-    return text, mode == "customer"
+    state = _state(view)
+    text = _text(_value(state, "reply_text", "text"))
+    return text, _chosen(_value(state, "reply_mode", "mode")) == "customer"
 
 
 def remind_answer(view: dict[str, Any]) -> tuple[str, list[str]]:
-    state = view["state"]["values"]
-    text = (_value(state, "remind_text", "text").get("value") or "").strip()
-    return text, list(_value(state, "remind_channels", "channels").get("selected_conversations") or [])
+    state = _state(view)
+    text = _text(_value(state, "remind_text", "text"))
+    channels = _value(state, "remind_channels", "channels").get("selected_conversations")
+    return text, [c for c in channels if isinstance(c, str)] if isinstance(channels, list) else []
 
 
 def wrong_answer(view: dict[str, Any]) -> dict[str, Any]:
-    state = view["state"]["values"]
+    state = _state(view)
     out: dict[str, Any] = {}
     for block in ("sentiment", "urgency", "is_complaint", "category"):
-        chosen = (_value(state, block, "value").get("selected_option") or {}).get("value")
+        chosen = _chosen(_value(state, block, "value"))
         if chosen is None:
             continue
         if block == "is_complaint":
@@ -143,7 +163,8 @@ def wrong_answer(view: dict[str, Any]) -> dict[str, Any]:
             out[block] = None if chosen == "none" else chosen
         else:
             out[block] = chosen
-    risks = [o.get("value") for o in _value(state, "risks", "value").get("selected_options") or []]
+    options = _value(state, "risks", "value").get("selected_options")
+    risks = [o.get("value") for o in options if isinstance(o, dict)] if isinstance(options, list) else []
     if risks:
         out["risks"] = [] if NO_RISK in risks else [r for r in risks if r in {t.value for t in RISK_TYPES}]
     return out

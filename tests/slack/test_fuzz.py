@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.slack.conftest import interaction, post_signed
+from tests.slack.conftest import case_json, interaction, post_signed, seed, submit
 
 TYPES = ["block_actions", "view_submission", "view_closed", "shortcut", "message_action", "block_suggestion", "x"]
 ACTIONS = ["case_ack", "case_resolve", "case_snooze", "case_reply", "case_reply_1", "case_remind", "case_wrong"]
-CALLBACKS = ["reply_modal", "remind_modal", "wrong_modal", "other"]
+CALLBACKS = ["case_reply_modal", "case_remind_modal", "case_wrong_modal", "other"]
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20), st.floats(allow_nan=False))
 junk = st.recursive(
@@ -83,3 +83,22 @@ def test_signed_bodies_that_are_not_payloads_are_4xx(slack_client):
     ]:
         answer = post_signed(slack_client, body, ctype)
         assert answer.status_code < 500, (body, answer.status_code, answer.text)
+
+
+def test_malformed_modal_submissions_are_answered_and_never_stored(slack_client, caplog):
+    case_id = seed(slack_client)
+    states = [
+        {"reply_text": 5},
+        {"reply_text": {"text": {"value": ["not", "text"]}}, "reply_mode": {"mode": {"selected_option": 3}}},
+        {"remind_text": {"text": {"value": "x"}}, "remind_channels": {"channels": {"selected_conversations": "C1"}}},
+        {"sentiment": {"value": {"selected_option": {"value": "furious"}}}},
+        {"risks": {"value": {"selected_options": ["injury", 7]}}},
+    ]
+    with caplog.at_level(logging.WARNING):
+        for i, values in enumerate(states):
+            for callback in CALLBACKS[:3]:
+                answer = submit(slack_client, callback, case_id, values, view_id=f"V{i}{callback}")
+                assert answer.status_code == 200, (callback, values, answer.text)
+    assert "didn't call ack()" not in caplog.text
+    types = [e["type"] for e in case_json(slack_client, case_id)["timeline"]]  # nothing malformed was stored
+    assert "feedback" not in types and "replied" not in types and "reminder_sent" not in types

@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/bench_slack.py            # appends to bench/RESULTS_slack.md
 
-1. Latency: 20 distinct urgent complaints, one every 2 s, while ordinary mentions arrive at 50 per second.
+1. Latency: 12 distinct urgent complaints, one every 2 s, while ordinary mentions arrive at 50 per second.
    Latency = from just before POST /v1/mentions to the card's chat.postMessage arriving at the fake Slack
    server (both clocks are this process's monotonic clock). Target: p99 under 1 s.
 2. Flood: 200 near-identical urgent complaints in 10 s. Counts the cards posted for them (target: a few) and
    checks that all 200 cases are in the queue, classified and on a card.
+3. Latency amid a flood: 8 more urgent complaints, one every 2 s, at 50 ordinary mentions per second, while a
+   second flood of 200 arrives and its theme card is refreshed (chat.update) and threaded over and over.
 
 The server runs as a child process (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, RRBOT_SLACK_API_URL pointing at
 the fake) on a fresh SQLite database (or --db postgres).
@@ -158,7 +160,7 @@ def ordinary_flow(base: str, headers: dict, rate: float, stop: threading.Event, 
             sent[0] = n + 1
 
 
-def latency_phase(base: str, headers: dict, fake: FakeSlack) -> dict:
+def latency_phase(base: str, headers: dict, fake: FakeSlack, texts: list[str], tag: str) -> dict:
     stop, sent = threading.Event(), [0]
     flow = threading.Thread(target=ordinary_flow, args=(base, headers, 50.0, stop, sent), daemon=True)
     flow.start()
@@ -166,9 +168,9 @@ def latency_phase(base: str, headers: dict, fake: FakeSlack) -> dict:
     started: dict[str, float] = {}
     ids: list[str] = []
     with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
-        for i, text in enumerate(URGENT):
+        for i, text in enumerate(texts):
             t0 = time.monotonic()
-            resp = client.post("/v1/mentions", json=mention(text, f"urgent-{i}", followers=60000, verified=True))
+            resp = client.post("/v1/mentions", json=mention(text, f"{tag}-{i}", followers=60000, verified=True))
             ids.append(resp.json()["case_id"])
             started[f"RR-{ids[-1][:8].upper()}"] = t0
             time.sleep(max(0.0, t0 + 2.0 - time.monotonic()))
@@ -184,7 +186,7 @@ def latency_phase(base: str, headers: dict, fake: FakeSlack) -> dict:
     cards = card_times(fake)
     latencies = sorted(cards[ref] - t0 for ref, t0 in started.items() if ref in cards)
     return {
-        "urgent": len(URGENT),
+        "urgent": len(texts),
         "carded": len(latencies),
         "ordinary_sent": sent[0],
         "not_escalated_by_playbook": not_escalated,
@@ -194,14 +196,14 @@ def latency_phase(base: str, headers: dict, fake: FakeSlack) -> dict:
     }
 
 
-def flood_phase(base: str, headers: dict, fake: FakeSlack) -> dict:
+def flood_phase(base: str, headers: dict, fake: FakeSlack, tag: str = "flood") -> dict:
     before = set(card_times(fake))
     ids: list[str] = []
     with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
         start = time.monotonic()
         for i in range(200):
             time.sleep(max(0.0, start + i * 0.05 - time.monotonic()))
-            body = mention(FLOOD.format(i), f"flood-{i}", followers=30000, verified=True)
+            body = mention(FLOOD.format(f"{tag}{i}"), f"{tag}-{i}", followers=30000, verified=True)
             ids.append(client.post("/v1/mentions", json=body).json()["case_id"])
         sent_in = time.monotonic() - start
         deadline = time.monotonic() + 60
@@ -249,10 +251,19 @@ def main() -> None:
         try:
             headers = {"Authorization": f"Bearer {token(db_url, workdir)}"}
             base = f"http://127.0.0.1:{port}"
-            latency = latency_phase(base, headers, fake)
+            latency = latency_phase(base, headers, fake, URGENT[:12], "urgent")
             print("latency:", json.dumps(latency), flush=True)
             flood = flood_phase(base, headers, fake)
             print("flood:", json.dumps(flood), flush=True)
+            # 3. urgent cards while a second flood's theme card is refreshed over and over in another channel
+            amid: dict = {}
+            background = threading.Thread(target=lambda: amid.update(flood_phase(base, headers, fake, "flood2")))
+            background.start()
+            time.sleep(1)
+            mixed = latency_phase(base, headers, fake, URGENT[12:], "amid")
+            background.join()
+            mixed["chat_update_calls_total"] = amid.get("chat_update_calls")
+            print("urgent amid flood:", json.dumps(mixed), flush=True)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -264,8 +275,11 @@ def main() -> None:
             f"\n## {stamp} ({args.db}; {machine})\n\n`.venv/bin/python bench/bench_slack.py --db {args.db}`\n\n"
             "| urgent -> chat.postMessage | p50 | p99 | max | carded | ordinary sent at 50/s |\n"
             "|---|---|---|---|---|---|\n"
-            f"| 20 urgent, one per 2 s | {latency['p50_s']} s | {latency['p99_s']} s | {latency['max_s']} s | "
-            f"{latency['carded']}/{latency['urgent']} | {latency['ordinary_sent']} |\n\n"
+            f"| {latency['urgent']} urgent, one per 2 s | {latency['p50_s']} s | {latency['p99_s']} s | "
+            f"{latency['max_s']} s | {latency['carded']}/{latency['urgent']} | {latency['ordinary_sent']} |\n"
+            f"| {mixed['urgent']} urgent, one per 2 s, amid a 200-post flood's card refreshes | {mixed['p50_s']} s | "
+            f"{mixed['p99_s']} s | {mixed['max_s']} s | {mixed['carded']}/{mixed['urgent']} | "
+            f"{mixed['ordinary_sent']} |\n\n"
             f"Not escalated by the playbook (so no card): {latency['not_escalated_by_playbook']}\n\n"
             f"| flood: 200 near-identical in {flood['sent_in_s']} s | in queue | classified | escalated | posted | "
             f"cards | chat.update calls |\n|---|---|---|---|---|---|---|\n"

@@ -10,6 +10,16 @@ from __future__ import annotations
 from bot.enums import DeliveryCode
 
 
+class Deferred(Exception):  # noqa: N818 - not an error: the row simply goes later
+    """Not now, and not a failure: the channel's next slot is `seconds` away (pacing). The row waits that long
+    without counting an attempt, and the dispatcher goes on with other rows, so one busy channel holds up
+    nothing else."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"deferred {seconds:.2f}s")
+        self.seconds = seconds
+
+
 class DeliveryError(Exception):
     def __init__(self, code: DeliveryCode, reason: str, *, after_seconds: float | None = None) -> None:
         super().__init__(f"{code}: {reason}")

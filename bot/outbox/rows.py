@@ -51,6 +51,22 @@ def enqueue(
     return row
 
 
+# What goes first when rows are due together: a new escalation's card, then what a person is waiting for
+# (re-pings and thread lines, replies to customers, reminders), then scheduled posts, and card refreshes last.
+PRIORITY = sa.case(
+    {
+        OutboxKind.ESCALATION.value: 0,
+        OutboxKind.SLACK_THREAD.value: 1,
+        OutboxKind.REPLY.value: 1,
+        OutboxKind.SLACK_REMINDER.value: 2,
+        OutboxKind.SLACK_NOTICE.value: 2,
+        OutboxKind.SLACK_DIGEST.value: 3,
+    },
+    value=Outbox.kind,
+    else_=4,
+)
+
+
 def claim_due(
     session: Session,
     *,
@@ -61,7 +77,8 @@ def claim_due(
     limit: int,
     lease: timedelta,
 ) -> list[Outbox]:
-    """Lease the next due rows of `kinds`: pending ones, and waiting ones whose connector is now configured."""
+    """Lease the next due rows of `kinds`, most pressing kind first (`PRIORITY`), then oldest: pending ones, and
+    waiting ones whose connector is now configured."""
     due = sa.or_(
         Outbox.status == OutboxStatus.PENDING,
         sa.and_(Outbox.status == OutboxStatus.WAITING, Outbox.waiting_for.in_(list(connectors))),
@@ -74,7 +91,7 @@ def claim_due(
             Outbox.next_attempt_at <= now,
             sa.or_(Outbox.claimed_until.is_(None), Outbox.claimed_until < now),
         )
-        .order_by(Outbox.next_attempt_at, Outbox.id)
+        .order_by(PRIORITY, Outbox.next_attempt_at, Outbox.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":

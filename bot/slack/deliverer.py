@@ -18,7 +18,7 @@ from bot.db import transaction
 from bot.enums import SLACK_KINDS, DeliveryCode, OutboxKind
 from bot.escalation import card_view, cards, floods
 from bot.models import Case, Outbox, SlackCard, SlackCardCase, SlackReminder
-from bot.outbox.errors import DeliveryFailed
+from bot.outbox.errors import Deferred, DeliveryFailed
 from bot.settings import Settings
 from bot.slack.card_blocks import card_blocks, fallback_text
 from bot.slack.client import call, web_client
@@ -88,8 +88,14 @@ class SlackDeliverer:
             new_card.synced_event_id = cards.max_event_id(session, [row.case_id])
 
     # -- kinds --------------------------------------------------------------------------------------------------
+    def _slot(self, key: str) -> None:
+        """Take the slot now or defer the row to it: a busy channel never blocks the dispatcher."""
+        delay = self.pacer.try_reserve(key)
+        if delay > 0:
+            raise Deferred(delay)
+
     def _post(self, channel: str, **kwargs: Any) -> dict[str, Any]:
-        self.pacer.wait(channel)
+        self._slot(channel)
         data = call(self.client.chat_postMessage, channel=channel, unfurl_links=False, unfurl_media=False, **kwargs)
         return {"channel": data.get("channel") or channel, "ts": data.get("ts")}
 
@@ -130,7 +136,7 @@ class SlackDeliverer:
                 raise DeliveryFailed("card not found", code=DeliveryCode.GONE)
             channel, ts = card.channel, card.ts
             blocks, text = card_blocks(view, now=now), fallback_text(view)
-        self.pacer.wait(channel)
+        self._slot(f"update:{channel}")  # chat.update has its own limit: refreshes never take a new card's slot
         call(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=blocks)
         return {"channel": channel, "ts": ts}
 

@@ -1,5 +1,6 @@
-"""About one message per second per channel (Slack's limit for chat.postMessage): the deliverer waits its
-turn instead of being answered 429."""
+"""About one message per second per channel (Slack's limit for chat.postMessage): the deliverer takes the
+channel's slot, or defers the row to it (`bot.outbox.errors.Deferred`) so other channels and more urgent rows
+go first, instead of being answered 429."""
 
 from __future__ import annotations
 
@@ -9,26 +10,17 @@ from collections.abc import Callable
 
 
 class ChannelPacer:
-    def __init__(
-        self,
-        interval: float = 1.0,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.interval, self._clock, self._sleep = interval, clock, sleep
+    def __init__(self, interval: float = 1.0, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval, self._clock = interval, clock
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def reserve(self, channel: str) -> float:
-        """Book the channel's next slot; returns how long to wait for it."""
+    def try_reserve(self, channel: str) -> float:
+        """Book the channel's slot if it is free now (returns 0); else book nothing and return the wait."""
         with self._lock:
             now = self._clock()
-            slot = max(now, self._next.get(channel, 0.0))
-            self._next[channel] = slot + self.interval
-            return slot - now
-
-    def wait(self, channel: str) -> None:
-        delay = self.reserve(channel)
-        if delay > 0:
-            self._sleep(delay)
+            slot = self._next.get(channel, 0.0)
+            if slot > now:
+                return slot - now
+            self._next[channel] = now + self.interval
+            return 0.0

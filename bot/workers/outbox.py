@@ -23,7 +23,7 @@ from bot.clock import Clock
 from bot.db import transaction
 from bot.enums import DeliveryCode, OutboxKind, OutboxStatus
 from bot.models import Outbox
-from bot.outbox.errors import DeliveryError, NoConnector
+from bot.outbox.errors import Deferred, DeliveryError, NoConnector
 from bot.outbox.rows import claim_due, park_unroutable
 from bot.workers.polling import PollingWorker
 
@@ -52,6 +52,7 @@ def backoff(attempts: int) -> float:
 class Outcome:
     result: dict[str, Any] | None = None
     error: DeliveryError | None = None
+    deferred: float | None = None  # seconds until the row's channel has a free slot
 
 
 class OutboxDispatcher(PollingWorker):
@@ -105,6 +106,8 @@ class OutboxDispatcher(PollingWorker):
     def _attempt(self, row: Outbox) -> Outcome:
         try:
             return Outcome(result=self.routes[OutboxKind(row.kind)].deliver(row))
+        except Deferred as later:
+            return Outcome(deferred=later.seconds)
         except DeliveryError as exc:
             return Outcome(error=exc)
         except Exception as exc:  # a bug in a deliverer: retried with backoff, then failed, never forever
@@ -118,7 +121,9 @@ class OutboxDispatcher(PollingWorker):
             if current is None or current.claimed_by != self.owner:
                 return  # our lease ran out and another dispatcher took the row
             current.claimed_by = current.claimed_until = None
-            if outcome.error is None:
+            if outcome.deferred is not None:
+                current.next_attempt_at = now + timedelta(seconds=outcome.deferred)
+            elif outcome.error is None:
                 self._posted(session, current, outcome.result or {}, now)
             elif isinstance(outcome.error, NoConnector) and outcome.error.connector not in self.connectors:
                 self._waiting(session, current, outcome.error, now)

@@ -20,7 +20,7 @@ from bot.enums import DeliveryCode, OutboxKind, OutboxStatus
 from bot.intake.ingest import ingest
 from bot.models import Outbox, TimelineEvent
 from bot.outbox import rows as outbox
-from bot.outbox.errors import DeliveryFailed, RetryLater
+from bot.outbox.errors import Deferred, DeliveryFailed, RetryLater
 from bot.schemas import MentionIn
 from bot.sources.replies import ReplyDeliverer
 from bot.workers.outbox import OutboxDispatcher
@@ -207,3 +207,48 @@ def test_one_deliverer_per_kind():
             clock=FakeClock(),
             owner="test",
         )
+
+
+class PacedSlack:
+    """Slack as the deliverer sees it: channel "#busy" has no free slot for 0.8 s; the others are free."""
+
+    kinds = frozenset({OutboxKind.ESCALATION, OutboxKind.SLACK_UPDATE, OutboxKind.SLACK_THREAD})
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str | None]] = []
+
+    def connectors(self) -> frozenset[str]:
+        return frozenset({"slack"})
+
+    def deliver(self, row: Outbox) -> dict[str, Any]:
+        if row.channel == "#busy":
+            raise Deferred(0.8)
+        self.sent.append((row.kind, row.channel))
+        return {"channel": row.channel, "ts": "1.1"}
+
+    def on_delivered(self, session: Session, row: Outbox, now: datetime) -> None:
+        return None
+
+
+def test_new_escalations_go_before_refreshes_and_a_busy_channel_holds_up_nothing(factory, clock):
+    case_id = _case(factory, clock)
+
+    def queue(kind: OutboxKind, key: str, channel: str) -> int:
+        with transaction(factory) as session:
+            row = outbox.enqueue(session, kind=kind, key=key, now=clock.now(), case_id=case_id, channel=channel)
+            session.flush()
+            return row.id
+
+    refreshes = [queue(OutboxKind.SLACK_UPDATE, f"u{i}", "#stores") for i in range(3)]
+    busy = queue(OutboxKind.SLACK_THREAD, "busy", "#busy")
+    urgent = queue(OutboxKind.ESCALATION, "new", "#safety")  # queued last
+    slack = PacedSlack()
+    dispatcher = OutboxDispatcher(session_factory=factory, deliverers=[slack], clock=clock, owner="me")
+    assert dispatcher.run_once() == 5
+    assert slack.sent[0] == (OutboxKind.ESCALATION, "#safety")  # first, though queued last
+    assert [kind for kind, _ in slack.sent[1:]] == [OutboxKind.SLACK_UPDATE] * 3  # the busy row held up nothing
+    waiting = _row(factory, busy)
+    assert waiting.status == OutboxStatus.PENDING and waiting.attempts == 0 and waiting.last_error is None
+    assert (waiting.next_attempt_at - clock.now()).total_seconds() == pytest.approx(0.8)
+    assert all(_row(factory, r).status == OutboxStatus.POSTED for r in [urgent, *refreshes])
+    assert dispatcher.run_once() == 0  # not due yet: no busy loop

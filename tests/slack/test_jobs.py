@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.db import transaction
 from bot.escalation import card_sync
 from bot.measure import digest
@@ -55,10 +57,12 @@ def test_changes_made_in_the_api_reach_the_card_and_thread(slack_client, fake_sl
 def test_pacer_spaces_messages_per_channel():
     now = [100.0]
     pacer = ChannelPacer(1.0, clock=lambda: now[0])
-    assert pacer.reserve("C1") == 0 and pacer.reserve("C1") == 1.0 and pacer.reserve("C1") == 2.0
-    assert pacer.reserve("C2") == 0
-    now[0] += 5
-    assert pacer.reserve("C1") == 0
+    assert pacer.try_reserve("C1") == 0 and pacer.try_reserve("C1") == 1.0  # the second is told to wait, not booked
+    assert pacer.try_reserve("C2") == 0  # another channel is not held up
+    now[0] += 0.4
+    assert pacer.try_reserve("C1") == pytest.approx(0.6)
+    now[0] += 0.6
+    assert pacer.try_reserve("C1") == 0
 
 
 def test_scheduler_defines_fixed_jobs_and_one_replica_runs_each_tick(slack_client):

@@ -28,6 +28,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.main import create_app
 
+    if args.no_workers:
+        settings = settings.model_copy(update={"run_workers": False})
     app = create_app(settings)
     uvicorn.run(
         app,
@@ -37,6 +39,29 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         access_log=settings.log_level.upper() == "DEBUG",
         timeout_graceful_shutdown=10,
     )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """The workers without the API: run as many as the load needs beside `rrbot serve --no-workers`."""
+    import signal
+    import threading
+
+    from bot.main import build_context, running
+    from bot.workers.start import ROLES
+
+    roles = [r.strip() for r in (args.only or ",".join(ROLES)).split(",") if r.strip()]
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown or not roles:
+        print(f"error: --only takes {', '.join(ROLES)} (got {', '.join(unknown) or 'nothing'})", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    ctx = build_context(settings)
+    with running(ctx, roles):
+        logging.getLogger("bot.worker").info("worker %s running: %s", ctx.owner, ", ".join(roles))
+        stop.wait()
     return 0
 
 
@@ -223,7 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="migrations, model, API, workers and scheduler in one process")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-workers", action="store_true", help="the API only; run `rrbot worker` processes beside it")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="classification, outbox and scheduler workers without the API")
+    p.add_argument("--only", help="comma-separated: classify, outbox, scheduler, x (default: all)")
+    p.set_defaults(func=cmd_worker)
 
     sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(func=cmd_migrate)
 

@@ -55,3 +55,13 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work commits on success and rolls back on error."""
     with factory() as session, session.begin():
         yield session
+
+
+INGEST_CHANNEL, OUTBOX_CHANNEL = "rrbot_ingest", "rrbot_outbox"  # PostgreSQL NOTIFY channels (workers/wakeups)
+
+
+def announce(session: Session, channel: str) -> None:
+    """Tell other processes, when this transaction commits, that `channel` has new work (PostgreSQL NOTIFY:
+    delivered on commit, collapsed within one transaction; nothing on SQLite, where one process does it all)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text(f"NOTIFY {channel}"))

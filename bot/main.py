@@ -10,8 +10,8 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Collection, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from fastapi import FastAPI
 
@@ -32,7 +32,7 @@ from bot.web import app as web
 from bot.web.security import SecurityHeaders
 from bot.workers.ingest_writer import IngestWriter
 from bot.workers.outbox import Deliverer
-from bot.workers.start import start_workers
+from bot.workers.start import ROLES, start_workers
 from bot.workers.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -70,25 +70,34 @@ def build_context(settings: Settings, *, clock: Clock | None = None) -> AppConte
     )
 
 
+@contextmanager
+def running(ctx: AppContext, roles: Collection[str] | None = ROLES) -> Iterator[None]:
+    """One process's life: migrate, load the model in the background, start the workers of `roles` (None: no
+    workers, an API-only process), and stop everything in order at the end. `rrbot serve` and `rrbot worker`
+    both run inside it."""
+    migrate.upgrade(ctx.engine)
+    ctx.ingest.start()
+    loader = threading.Thread(target=load_model, args=(ctx.model, ctx.settings, ctx.playbooks), daemon=True)
+    loader.start()
+    if roles:
+        start_workers(ctx, roles)
+    try:
+        yield
+    finally:
+        ctx.ingest.stop()
+        ctx.supervisor.stop_all()
+        if ctx.model.loaded is not None:
+            ctx.model.loaded.batcher.close()
+        ctx.engine.dispose()
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     ctx = build_context(settings, clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        migrate.upgrade(ctx.engine)
-        ctx.ingest.start()
-        loader = threading.Thread(target=load_model, args=(ctx.model, settings, ctx.playbooks), daemon=True)
-        loader.start()
-        if settings.run_workers:
-            start_workers(ctx)
-        try:
+        with running(ctx, ROLES if settings.run_workers else None):
             yield
-        finally:
-            ctx.ingest.stop()
-            ctx.supervisor.stop_all()
-            if ctx.model.loaded is not None:
-                ctx.model.loaded.batcher.close()
-            ctx.engine.dispose()
 
     app = FastAPI(title="Rapid Response Bot", version="0.1.0", lifespan=lifespan)
     app.state.ctx = ctx

@@ -10,6 +10,12 @@ from typing import Any
 from tests.conftest import make_token, wait_for
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 class LiveServer:
     def __init__(self, settings: Any) -> None:
         import uvicorn
@@ -17,9 +23,7 @@ class LiveServer:
         from bot.main import create_app
 
         self.app = create_app(settings)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

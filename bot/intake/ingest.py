@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.db import INGEST_CHANNEL, announce
 from bot.enums import CaseStatus
 from bot.errors import InvalidRequest
 from bot.models import Case, TimelineEvent, new_id, table_of
@@ -89,6 +90,8 @@ def ingest(session: Session, *, items: Sequence[MentionIn | TicketIn], now: date
     ]
     dialect = session.get_bind().dialect.name
     created = set(session.execute(_insert_statement(dialect), rows).scalars())
+    if created:
+        announce(session, INGEST_CHANNEL)  # workers in other processes start classifying on commit
     existing: dict[tuple[str, str], str] = {}
     missing = {(r["source"], r["external_id"]) for r in rows if r["id"] not in created}
     if missing:

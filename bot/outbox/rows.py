@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.db import OUTBOX_CHANNEL, announce
 from bot.enums import DeliveryCode, OutboxKind, OutboxStatus
 from bot.models import Outbox
 
@@ -48,6 +49,7 @@ def enqueue(
         created_at=now,
     )
     session.add(row)
+    announce(session, OUTBOX_CHANNEL)
     return row
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Collection
 
 from bot.context import AppContext
-from bot.db import transaction
+from bot.db import INGEST_CHANNEL, OUTBOX_CHANNEL, transaction
 from bot.escalation.notices import notifier
 from bot.outbox import wake
 from bot.outbox.rows import release_claims as release_outbox_claims
@@ -15,6 +16,7 @@ from bot.triage.claims import release_all_claims
 from bot.workers.classification import ClassificationWorker
 from bot.workers.outbox import OutboxDispatcher
 from bot.workers.scheduler import Scheduler
+from bot.workers.wakeups import WakeListener
 from bot.workers.x_poller import XPoller
 
 log = logging.getLogger(__name__)
@@ -70,15 +72,27 @@ def _x_poller(ctx: AppContext, x: XConnector) -> XPoller:
     )
 
 
-def start_workers(ctx: AppContext) -> None:
+ROLES = ("classify", "outbox", "scheduler", "x")  # what `rrbot worker --only` may pick
+
+
+def start_workers(ctx: AppContext, roles: Collection[str] = ROLES) -> None:
+    """Start the workers of `roles` (all by default). On PostgreSQL any number of processes may run any of
+    them: cases and outbox rows are claimed with SKIP LOCKED and a lease, scheduled jobs and the X poller run
+    under a lease, so each piece of work is done once."""
     _release_after_crash(ctx)
-    dispatcher = OutboxDispatcher(
-        session_factory=ctx.session_factory, deliverers=ctx.deliverers, clock=ctx.clock, owner=ctx.owner
-    )
-    wake.install(ctx.session_factory, dispatcher.wake)
-    ctx.supervisor.run(dispatcher)
-    if ctx.settings.slack_enabled:
+    wakeups = {INGEST_CHANNEL: ctx.supervisor.notify_ingest}
+    if "outbox" in roles:
+        dispatcher = OutboxDispatcher(
+            session_factory=ctx.session_factory, deliverers=ctx.deliverers, clock=ctx.clock, owner=ctx.owner
+        )
+        wake.install(ctx.session_factory, dispatcher.wake)
+        ctx.supervisor.run(dispatcher)
+        wakeups[OUTBOX_CHANNEL] = dispatcher.wake
+    if not ctx.settings.is_sqlite:  # other processes' commits wake this one's workers
+        ctx.supervisor.run(WakeListener(ctx.engine, wakeups))
+    if "scheduler" in roles and ctx.settings.slack_enabled:
         ctx.supervisor.run(Scheduler(ctx))
-    if ctx.x is not None and ctx.x.reads:
+    if "x" in roles and ctx.x is not None and ctx.x.reads:
         ctx.supervisor.run(_x_poller(ctx, ctx.x))
-    threading.Thread(target=_start_classifier, args=(ctx,), name="rrbot-classifier-start", daemon=True).start()
+    if "classify" in roles:
+        threading.Thread(target=_start_classifier, args=(ctx,), name="rrbot-classifier-start", daemon=True).start()

@@ -1,6 +1,6 @@
 """Schemathesis reads /openapi.json from a real server and sends generated requests, valid and broken, to every
-operation, on SQLite and on PostgreSQL, with an admin token: no answer may be a 500. Marked `fuzz`: `make fuzz`
-runs it (CI does, after the suite) with `SCHEMATHESIS_EXAMPLES` examples per operation and mode."""
+operation, on SQLite and on PostgreSQL, with an admin token: no answer may be a 500. Marked `extended`:
+`make test-extended` runs it (CI does, after the suite) with `SCHEMATHESIS_EXAMPLES` examples per operation and mode."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def live_api(settings: Any) -> Iterator[LiveServer]:
         yield server
 
 
-@pytest.mark.fuzz
+@pytest.mark.extended
 def test_no_generated_request_gets_a_500(live_api: LiveServer) -> None:
     schema = schemathesis.openapi.from_url(live_api.url + "/openapi.json")
     headers = live_api.token("admin")

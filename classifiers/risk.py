@@ -5,7 +5,9 @@ The risk head is a small network (one shared ReLU layer, one sigmoid output per 
 serious risk") over the encoder's sentence embedding, the lexicon's cues for every type
 (``classifiers.risk_cues``), figurative, joke and question markers, and the model's sentiment and complaint
 scores. It reads each window of a long text (``classifiers.windows``) and keeps the
-most risky one per type. Probabilities are Platt-calibrated on held-out folds of the training data. A risk is
+most risky one per type. Probabilities are Platt-calibrated on held-out folds of the training data (optionally
+with the log of the number of windows as a second input, and with thresholds of their own for texts of several
+windows: the maximum over many windows runs higher by chance alone). A risk is
 *serious* (it escalates) when its probability reaches that type's threshold, or when it is the most probable
 type of a text whose "any serious risk" probability reaches its threshold (that head learns from every
 positive of every type, so it decides escalation; the type heads say which risk it is). Thresholds are chosen
@@ -112,7 +114,13 @@ ANY = len(RISK_TYPES)
 
 
 class RiskModel:
-    """One shared ReLU layer, one output per type and one for any risk; Platt calibration; thresholds."""
+    """One shared ReLU layer, one output per type and one for any risk; Platt calibration; thresholds.
+
+    ``calib`` is (HEADS, 2), slope and intercept on the raw score, or (HEADS, 3) with a third column on
+    log(number of windows of the text); ``thresholds_long`` (default: ``thresholds``) applies to texts of more
+    than one window. A bag of several networks is one network whose hidden layer holds all of theirs
+    (``train_risk.merge_bag``), so it needs nothing here.
+    """
 
     def __init__(
         self,
@@ -123,19 +131,29 @@ class RiskModel:
         calib: np.ndarray,
         thresholds: np.ndarray,
         card: dict[str, Any] | None = None,
+        thresholds_long: np.ndarray | None = None,
     ) -> None:
         n = HEADS
-        if weights.shape[0] != n or bias.shape != (n,) or calib.shape != (n, 2) or thresholds.shape != (n,):
+        if weights.shape[0] != n or bias.shape != (n,) or thresholds.shape != (n,):
             raise ValueError("risk weights do not match the risk types")
+        if calib.shape not in ((n, 2), (n, 3)) or (thresholds_long is not None and thresholds_long.shape != (n,)):
+            raise ValueError("risk calibration does not match the risk types")
         if b1.shape != (w1.shape[0],) or weights.shape[1] != w1.shape[0]:
             raise ValueError("the risk model's hidden layer does not match its output layer")
         self.w1 = w1.astype(np.float32)
         self.b1 = b1.astype(np.float32)
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
-        self.calib = calib.astype(np.float32)
+        with_length = calib if int(calib.shape[1]) == 3 else np.hstack([calib, np.zeros((n, 1))])
+        self.calib = with_length.astype(np.float32)
         self.thresholds = thresholds.astype(np.float32)
+        self.thresholds_long = (thresholds if thresholds_long is None else thresholds_long).astype(np.float32)
         self.card = card or {}
+
+    @property
+    def length_aware(self) -> bool:
+        """Whether the number of windows moves the calibration or the thresholds."""
+        return bool(np.any(self.calib[:, 2] != 0) or np.any(self.thresholds_long != self.thresholds))
 
     @classmethod
     def from_params(
@@ -144,9 +162,11 @@ class RiskModel:
         calib: np.ndarray,
         thresholds: np.ndarray,
         card: dict[str, Any] | None = None,
+        thresholds_long: np.ndarray | None = None,
     ) -> RiskModel:
         """A model from ``train_risk.fit_mlp``'s arrays (``w1``, ``b1``, ``weights``, ``bias``)."""
-        return cls(params["w1"], params["b1"], params["weights"], params["bias"], calib, thresholds, card)
+        w1, b1, weights, bias = params["w1"], params["b1"], params["weights"], params["bias"]
+        return cls(w1, b1, weights, bias, calib, thresholds, card, thresholds_long)
 
     @property
     def version(self) -> str:
@@ -163,21 +183,19 @@ class RiskModel:
                 arrays = {k: np.asarray(data[k]) for k in data.files}
             card_path = folder / CARD_FILE
             card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.is_file() else {}
-            return cls.from_params(arrays, arrays["calib"], arrays["thresholds"], card)
+            long = arrays.get("thresholds_long")  # absent from files written before it existed
+            return cls.from_params(arrays, arrays["calib"], arrays["thresholds"], card, long)
         except (OSError, ValueError, KeyError) as exc:
             raise ModelNotFound(f"cannot load the risk model in {folder}: {exc}") from exc
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(
-            folder / WEIGHTS_FILE,
-            w1=self.w1,
-            b1=self.b1,
-            weights=self.weights,
-            bias=self.bias,
-            calib=self.calib,
-            thresholds=self.thresholds,
-        )
+        arrays: dict[str, Any] = {"w1": self.w1, "b1": self.b1, "weights": self.weights, "bias": self.bias}
+        if self.length_aware:
+            arrays |= {"calib": self.calib, "thresholds": self.thresholds, "thresholds_long": self.thresholds_long}
+        else:  # the layout of files written before length-aware calibration existed
+            arrays |= {"calib": self.calib[:, :2], "thresholds": self.thresholds}
+        np.savez_compressed(folder / WEIGHTS_FILE, **arrays)
         (folder / CARD_FILE).write_text(json.dumps(self.card, indent=2) + "\n", encoding="utf-8")
 
     def logits(self, features: np.ndarray) -> np.ndarray:
@@ -185,10 +203,11 @@ class RiskModel:
         hidden = np.maximum(np.atleast_2d(features) @ self.w1.T + self.b1, 0)
         return np.asarray(hidden @ self.weights.T + self.bias)
 
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """(n, HEADS) calibrated probabilities."""
+    def probabilities(self, features: np.ndarray, n_windows: np.ndarray | int = 1) -> np.ndarray:
+        """(n, HEADS) calibrated probabilities; ``n_windows``: how many windows each row's text has."""
         z = self.logits(features)
-        return _sigmoid(self.calib[:, 0] * z + self.calib[:, 1])
+        log_n = np.log(np.maximum(np.asarray(n_windows, dtype=np.float32), 1)).reshape(-1, 1)
+        return _sigmoid(self.calib[:, 0] * z + self.calib[:, 1] + self.calib[:, 2] * log_n)
 
     def assess(self, windows: Sequence[str], scores: Sequence[ModelScores]) -> list[RiskFinding]:
         """The risks one text carries (its windows and their model scores), most probable first."""
@@ -202,7 +221,8 @@ class RiskModel:
         rows = [window_features(w, s) for w, s in pairs]
         if not rows:
             return [[] for _ in texts]
-        probs = self.probabilities(np.stack([f for f, _ in rows]))
+        n_windows = np.array([len(ws) for ws in texts for _ in ws])
+        probs = self.probabilities(np.stack([f for f, _ in rows]), n_windows)
         out, start = [], 0
         for ws in texts:
             n = len(ws)
@@ -213,7 +233,8 @@ class RiskModel:
     def _findings(self, windows: list[str], hits: list[CueHits], probs: np.ndarray) -> list[RiskFinding]:
         best = probs.argmax(0)
         top = probs[best, np.arange(HEADS)]
-        any_serious = top[ANY] >= self.thresholds[ANY]
+        thresholds = self.thresholds_long if len(windows) > 1 else self.thresholds
+        any_serious = top[ANY] >= thresholds[ANY]
         leading = int(np.argmax(top[:ANY]))
         findings = []
         for t, risk in enumerate(RISK_TYPES):
@@ -223,6 +244,6 @@ class RiskModel:
                 continue
             words = hits[best[t]].by_type.get(risk) or [_shorten(windows[best[t]])]
             evidence = tuple(dict.fromkeys(words))[:4]
-            serious = p >= float(self.thresholds[t]) or bool(lead)
+            serious = p >= float(thresholds[t]) or bool(lead)
             findings.append(RiskFinding(risk, max(p, float(top[ANY])) if lead else p, evidence, serious))
         return sorted(findings, key=lambda f: -f.probability)

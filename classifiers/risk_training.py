@@ -70,6 +70,21 @@ def platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(a), float(b)
 
 
+def platt_length(z: np.ndarray, log_n: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """Platt scaling with the log of each text's number of windows as a second input: p = sigmoid(a z + b + c
+    log n). The maximum over many windows runs higher by chance alone; ``c`` takes that back out."""
+    from scipy.optimize import minimize
+
+    def loss(abc: np.ndarray) -> tuple[float, np.ndarray]:
+        s = abc[0] * z + abc[1] + abc[2] * log_n
+        p = 1.0 / (1.0 + np.exp(-np.clip(s, -30, 30)))
+        nll = float(np.mean(np.logaddexp(0, s) - y * s))
+        return nll, np.array([np.mean((p - y) * z), np.mean(p - y), np.mean((p - y) * log_n)])
+
+    a, b, c = minimize(loss, np.array([1.0, 0.0, 0.0]), jac=True, method="L-BFGS-B").x
+    return float(a), float(b), float(c)
+
+
 def choose_threshold(p: np.ndarray, y: np.ndarray, target: float) -> float:
     """The highest threshold in [MIN_THRESHOLD, MAX_THRESHOLD] whose recall on positives reaches ``target``."""
     pos = np.sort(p[y == 1])
@@ -103,11 +118,16 @@ def data_counts(examples: Sequence[Example]) -> dict[str, object]:
     }
 
 
-def oof_figures(p: np.ndarray, labels: np.ndarray, thresholds: np.ndarray) -> dict[str, object]:
+def oof_figures(
+    p: np.ndarray, labels: np.ndarray, thresholds: np.ndarray, long: np.ndarray | None = None
+) -> dict[str, object]:
+    """Out-of-fold figures; ``thresholds`` is (HEADS,) or one row per text, ``long`` marks the texts of several
+    windows (their false alarms are reported apart)."""
+    thresholds = np.broadcast_to(thresholds, p.shape)
     escalate = np.any(p >= thresholds, axis=1)
     serious = labels[:, ANY] == 1
     per_type = {
-        r.value: round(float(np.mean(p[labels[:, t] == 1, t] >= thresholds[t])), 4)
+        r.value: round(float(np.mean(p[labels[:, t] == 1, t] >= thresholds[labels[:, t] == 1, t])), 4)
         for t, r in enumerate(RISK_TYPES)
         if np.any(labels[:, t] == 1)
     }
@@ -116,9 +136,14 @@ def oof_figures(p: np.ndarray, labels: np.ndarray, thresholds: np.ndarray) -> di
         for t, r in enumerate(RISK_TYPES)
         if np.any(labels[:, t] == 1)
     }
-    return {
+    out: dict[str, object] = {
         "escalation_recall": round(float(np.mean(escalate[serious])), 4),
         "false_alarm_rate": round(float(np.mean(escalate[~serious])), 4),
-        "type_head_recall": per_type,
-        "escalated_by_type": per_type_escalated,
     }
+    if long is not None:
+        for name, group in (("one_window", ~long), ("several_windows", long)):
+            if np.any(group & serious):
+                out[f"escalation_recall_{name}"] = round(float(np.mean(escalate[group & serious])), 4)
+            if np.any(group & ~serious):
+                out[f"false_alarm_rate_{name}"] = round(float(np.mean(escalate[group & ~serious])), 4)
+    return {**out, "type_head_recall": per_type, "escalated_by_type": per_type_escalated}

@@ -2,6 +2,7 @@
 
     python bench/bench_ingest.py --db sqlite --rate 300 --seconds 60
     python bench/bench_ingest.py --db postgres --rate 300 --seconds 60
+    python bench/bench_ingest.py --db postgres --rate 300 --seconds 60 --workers 2   # API-only serve + 2 workers
 
 Starts the server as a child process on a fresh database, sends mentions (real customer tweets from
 ../shared/data/support/twcs_head5000.csv, each with a unique id) at a fixed rate with an open-loop
@@ -111,7 +112,10 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=300)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--workers", type=int, default=0, help="rrbot worker processes beside an API-only serve")
     args = parser.parse_args()
+    if args.workers and args.db != "postgres":
+        parser.error("--workers needs --db postgres (SQLite runs one process)")
 
     tmp = Path(tempfile.mkdtemp(prefix="rrbot-bench-"))
     if args.db == "sqlite":
@@ -119,7 +123,7 @@ def main() -> int:
     else:
         url = PG_URL
         reset_postgres(url)
-    with serve(url, tmp) as server:
+    with serve(url, tmp, workers=args.workers) as server:
         port, token = server.port, server.token
         result = asyncio.run(load(port, token, args.rate, args.seconds, texts()))
         engine = sa.create_engine(url)
@@ -149,12 +153,16 @@ def main() -> int:
         result["to_classified_p50_ms"] = round(1000 * float(np.percentile(lat, 50)), 1)
         result["to_classified_p99_ms"] = round(1000 * float(np.percentile(lat, 99)), 1)
     errors = sum(v for k, v in result["statuses"].items() if k != 202)
-    result.update(db=args.db, rate=args.rate, seconds=args.seconds, errors=errors, cores=os.cpu_count())
+    result.update(
+        db=args.db, rate=args.rate, seconds=args.seconds, errors=errors, cores=os.cpu_count(), workers=args.workers
+    )
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"ingest_{args.db}.json").write_text(json.dumps(result, indent=2))
+    suffix = f"_{args.workers}workers" if args.workers else ""
+    (args.out / f"ingest_{args.db}{suffix}.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     print(
-        f"| {args.db} | {args.rate:.0f}/s x {args.seconds:.0f}s | {result['achieved_rate']}/s | {errors} | "
+        f"| {args.db}{' + %d workers' % args.workers if args.workers else ''} | "
+        f"{args.rate:.0f}/s x {args.seconds:.0f}s | {result['achieved_rate']}/s | {errors} | "
         f"{result['http_p99_ms']} ms | {result['to_classified_p50_ms']} ms | {result['to_classified_p99_ms']} ms | "
         f"{result['peak_rss_mb']} MB |"
     )

@@ -36,9 +36,10 @@ class Server:
 
 @contextmanager
 def serve(
-    database_url: str, workdir: Path, scopes: Sequence[str] = ("ingest",), ready_s: float = 120
+    database_url: str, workdir: Path, scopes: Sequence[str] = ("ingest",), ready_s: float = 120, workers: int = 0
 ) -> Iterator[Server]:
-    """Create a token, start the server, wait for /readyz; SIGTERM it on the way out."""
+    """Create a token, start the server, wait for /readyz; SIGTERM it on the way out. With `workers`, the
+    server runs the API only (`--no-workers`) and that many `rrbot worker` processes do the rest."""
     env = {
         **os.environ,
         "RRBOT_DATABASE_URL": database_url,
@@ -57,8 +58,15 @@ def serve(
     )
     token = created.stdout.strip().splitlines()[-1]
     port = free_port()
+    api_only = ["--no-workers"] if workers else []
     with open(workdir / "serve.log", "wb") as log:
-        process = subprocess.Popen([*rrbot, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=log)
+        process = subprocess.Popen(
+            [*rrbot, "serve", "--port", str(port), *api_only], env=env, cwd=ROOT, stdout=log, stderr=log
+        )
+    helpers = []
+    for i in range(workers):
+        with open(workdir / f"worker{i}.log", "wb") as log:
+            helpers.append(subprocess.Popen([*rrbot, "worker"], env=env, cwd=ROOT, stdout=log, stderr=log))
     try:
         deadline = time.time() + ready_s
         while True:
@@ -72,5 +80,7 @@ def serve(
             time.sleep(0.3)
         yield Server(process, port, token)
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        for proc in [process, *helpers]:
+            proc.send_signal(signal.SIGTERM)
+        for proc in [process, *helpers]:
+            proc.wait(timeout=30)

@@ -5,8 +5,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from bot.api.deps import ContextDep
-from bot.context import AppContext
-from bot.sources import cursors
+from bot.sources.status import sources_status
 
 router = APIRouter(tags=["health"])
 
@@ -33,22 +32,9 @@ def readyz(ctx: ContextDep) -> JSONResponse:
         components["model"] = {"status": "loading"}
     ready = all(c["status"] == "ok" for c in components.values())
     body: dict[str, object] = {"status": "ok" if ready else "unavailable", "components": components}
-    body["sources"] = _sources(ctx)  # informative: a degraded source does not make the service unready
+    try:
+        with ctx.session_factory() as session:  # informative: a degraded source does not make the service unready
+            body["sources"] = sources_status(ctx, session)
+    except Exception as exc:  # report, never raise: this is the readiness probe
+        body["sources"] = {"status": "error", "reason": type(exc).__name__}
     return JSONResponse(body, 200 if ready else 503)
-
-
-def _sources(ctx: AppContext) -> dict[str, object]:
-    settings = ctx.settings
-    sources: dict[str, object] = {}
-    if ctx.x is not None:
-        prices = {"read": settings.x_price_per_read, "post": settings.x_price_per_post}
-        try:
-            with ctx.session_factory() as session:
-                sources["x"] = {
-                    "polling": ctx.x.reads,
-                    "replying": ctx.x.replier is not None,
-                    **cursors.health(session, source="x", prices=prices, now=ctx.clock.now()),
-                }
-        except Exception as exc:  # report, never raise
-            sources["x"] = {"status": "error", "reason": type(exc).__name__}
-    return sources

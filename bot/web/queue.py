@@ -22,6 +22,7 @@ from bot.context import AppContext
 from bot.enums import CaseStatus, RiskType, UrgencyLevel
 from bot.errors import RRBotError
 from bot.models import Case, TimelineEvent
+from bot.sources.status import sources_status
 from bot.web.auth import AgentPage
 from bot.web.render import explain, page
 from bot.web.sessions import WebUser
@@ -161,6 +162,7 @@ def queue_page(
         choices=_choices(session),
         model=model,
         slack=ctx.settings.slack_enabled,
+        sources=sources_status(ctx, session),
         message=problem or None,
         message_kind="error",
     )

@@ -32,6 +32,9 @@ SOURCE = "x"
 DEGRADING = (401, 402, 403)  # bad credentials, usage cap / payment, forbidden: polling again will not help
 
 
+SILENT_POLLS = 5  # failed polls in a row before Slack is told the source is silent
+
+
 class XPoller(PollingWorker):
     thread_name = "rrbot-x-poller"
 
@@ -131,11 +134,21 @@ class XPoller(PollingWorker):
         log.warning("x mentions: rate limited until %s; other work goes on", until.isoformat())
 
     def _failed(self, stream: str, reason: str, now: datetime, *, degraded: bool) -> None:
+        """Record a failed poll. Slack is told once per outage: at once for a usage cap or a refusal, after
+        `SILENT_POLLS` failures in a row for anything else (a source silent longer than its interval)."""
         with transaction(self.session_factory) as session:
             cursor = cursors.load(session, source=SOURCE, stream=stream, for_update=True)
-            first = degraded and not cursor.degraded
             cursors.record_error(cursor, now=now, reason=reason)
-            cursor.degraded = cursor.degraded or degraded
+            silent = cursor.error_count >= SILENT_POLLS
+            first = (degraded or silent) and not cursor.degraded
+            cursor.degraded = cursor.degraded or degraded or silent
+            failing = cursor.error_count
         log.error("x mentions: %s", reason)
-        if first:
+        if first and degraded:
             self.alert(f"The X source is degraded: {reason}. Mentions are not being read until this is fixed.")
+        elif first:
+            minutes = failing * self.poll_seconds / 60
+            self.alert(
+                f"The X source has failed {failing} polls in a row (about {minutes:.0f} min; last: {reason}). "
+                "Mentions are not being read until it recovers."
+            )

@@ -8,6 +8,7 @@ ambiguous failure; nothing secret reaches the log.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -62,6 +63,8 @@ def test_mentions_are_polled_page_by_page_and_stored_once_across_a_restart(x_set
     with _app(settings) as client:  # a restart: since_id comes from the database
         admin = make_token(client, "admin")
         wait_for(lambda: len(_cases(client, admin)) == 203, timeout=30)
+        # the poll that stored them has also moved since_id (cases are committed first, then the cursor)
+        wait_for(lambda: client.get("/readyz").json()["sources"]["x"]["reads"] >= 203)
         _poll(client)  # and again: nothing new, nothing repeated
         cases = _cases(client, admin)
         assert len(cases) == 203 and len({c["external_id"] for c in cases}) == 203
@@ -218,3 +221,45 @@ def test_with_several_replicas_only_the_lease_holder_polls_x(x_settings, fake_x)
         calls = len(fake_x.mention_calls())
         replica_b.run_once()
         assert len(fake_x.mention_calls()) == calls  # X is read once per interval, not once per replica
+
+
+def test_a_source_failing_longer_than_its_interval_tells_slack_once_per_outage(x_settings, fake_x):
+    from bot.workers.x_poller import SILENT_POLLS, XPoller
+
+    with _app(x_settings(run_workers=False)) as client:
+        ctx = client.app.state.ctx
+        told: list[str] = []
+        poller = XPoller(
+            client=ctx.x.client,
+            account=ctx.x.account,
+            session_factory=ctx.session_factory,
+            clock=ctx.clock,
+            submit=ctx.ingest.submit,
+            alert=told.append,
+            poll_seconds=0.0,  # every run_once polls
+            owner="solo",
+        )
+        fake_x.fail("mentions", 503, times=SILENT_POLLS + 2)
+        for _ in range(SILENT_POLLS + 2):
+            poller.run_once()
+        assert len(told) == 1 and f"failed {SILENT_POLLS} polls in a row" in told[0] and "503" in told[0]
+        poller.run_once()  # X answers again: the outage is over
+        assert _stream(client, "ok")
+        fake_x.fail("mentions", 503, times=SILENT_POLLS)
+        for _ in range(SILENT_POLLS):
+            poller.run_once()
+        assert len(told) == 2  # a new outage is told again
+
+
+def test_the_queue_page_shows_the_x_source_and_its_cost_this_month(x_settings, fake_x):
+    from tests.web.conftest import login
+
+    fake_x.add_mentions(3)
+    with _app(x_settings(x_price_per_read=0.01, x_price_per_post=0.5)) as client:
+        wait_for(lambda: _stream(client, "ok"))
+        login(client, "agent")
+        line = re.search(r'id="source-x">(.*?)</p>', client.get("/").text, re.S)
+        assert line, "no source line on the queue page"
+        reads = client.get("/readyz").json()["sources"]["x"]["reads"]
+        assert reads >= 3 and f"{reads:,} reads and 0 posts" in line.group(1)
+        assert f"about ${reads * 0.01:.2f}" in line.group(1) and "ok" in line.group(1)

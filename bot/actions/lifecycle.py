@@ -3,6 +3,7 @@ where it can be (acknowledging twice records one `acked`) and lands on the timel
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -34,8 +35,18 @@ def ack(session: Session, *, case_id: str, actor: str, now: datetime) -> tuple[C
     return case, True
 
 
-def reply(session: Session, *, case_id: str, text: str, send: bool, actor: str, now: datetime) -> Case:
-    """Record a reply; with `send`, queue it for the source's replier through the outbox."""
+def reply(
+    session: Session,
+    *,
+    case_id: str,
+    text: str,
+    send: bool,
+    actor: str,
+    now: datetime,
+    seen: Mapping[str, Any] | None = None,
+) -> Case:
+    """Record a reply; with `send`, queue it for the source's replier through the outbox. `seen` describes a
+    reply made outside the bot and found at its source (e.g. the post's id): recorded, never sent."""
     case = get_case(session, case_id, for_update=True)
     problem = reply_problem(case.source, text) if send else None
     if problem:
@@ -45,7 +56,7 @@ def reply(session: Session, *, case_id: str, text: str, send: bool, actor: str, 
         timeline.record(session, case_id=case.id, type="acked", at=now, actor=actor, data={"implicit": True})
     _advance(case, CaseStatus.REPLIED)
     event = timeline.record(
-        session, case_id=case.id, type="replied", at=now, actor=actor, data={"text": text, "send": send}
+        session, case_id=case.id, type="replied", at=now, actor=actor, data={"text": text, "send": send, **(seen or {})}
     )
     if send:
         session.flush()
@@ -76,6 +87,23 @@ def resolve(session: Session, *, case_id: str, actor: str, now: datetime) -> tup
     case.resolved_at = now
     timeline.record(session, case_id=case.id, type="resolved", at=now, actor=actor)
     return case, True
+
+
+def reply_seen_at_source(
+    session: Session, *, case_id: str, post_id: str, text: str, actor: str, at: datetime
+) -> bool:
+    """A reply the brand posted at the source outside the bot: recorded as a reply at the time it was posted,
+    once; a post the bot made itself (its `reply_posted` event names it) is not counted again."""
+    rows = session.execute(
+        sa.select(TimelineEvent.data).where(
+            TimelineEvent.case_id == case_id, TimelineEvent.type.in_(("replied", "reply_posted"))
+        )
+    ).scalars()
+    known = {str(d.get("id") or d.get("post_id")) for d in rows if isinstance(d, dict)}
+    if post_id in known:
+        return False
+    reply(session, case_id=case_id, text=text, send=False, actor=actor, now=at, seen={"post_id": post_id})
+    return True
 
 
 def reopen(session: Session, *, case_id: str, actor: str, now: datetime) -> tuple[Case, bool]:

@@ -13,17 +13,21 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import requests
+import sqlalchemy as sa
 import tweepy
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.actions import lifecycle
 from bot.clock import Clock
 from bot.db import transaction
 from bot.errors import InvalidRequest
 from bot.intake.ingest import check_times
+from bot.models import Case
 from bot.schemas import MentionIn
 from bot.sources import cursors
 from bot.sources.x.client import XAccount, describe, rate_limit_reset
 from bot.sources.x.mentions import REACHABLE, Batch, fetch_mentions
+from bot.sources.x.own_replies import fetch_own_replies
 from bot.workers import leases
 from bot.workers.polling import PollingWorker
 
@@ -74,7 +78,56 @@ class XPoller(PollingWorker):
         self._poll_stream(f"mentions:{user_id}", now, user_id=user_id, query=None)  # since_id belongs to one account
         if self.search_query:
             self._poll_stream(f"search:{self.search_query[:100]}", now, user_id=None, query=self.search_query)
+        self._poll_own_replies(user_id, now)
         return 0
+
+    def _poll_own_replies(self, user_id: str, now: datetime) -> None:
+        """The brand's replies made outside the bot count as the cases' replies, at the time they were posted."""
+        stream = f"replies:{user_id}"
+        with transaction(self.session_factory) as session:
+            cursor = cursors.load(session, source=SOURCE, stream=stream)
+            since_id, paused_until = cursor.since_id, cursor.paused_until
+        if paused_until is not None and paused_until > now:
+            return
+        try:
+            posts = fetch_own_replies(self.client, user_id=user_id, since_id=since_id)
+        except tweepy.TooManyRequests as exc:
+            self._paused(stream, exc, now)
+            return
+        except tweepy.HTTPException as exc:
+            self._failed(stream, describe(exc), now, degraded=exc.response.status_code in DEGRADING)
+            return
+        except requests.RequestException as exc:
+            self._failed(stream, describe(exc), now, degraded=False)
+            return
+        counted = 0
+        with transaction(self.session_factory) as session:
+            targets = {r.in_reply_to for r in posts.replies}
+            cases = (
+                dict(
+                    session.execute(
+                        sa.select(Case.external_id, Case.id).where(Case.source == SOURCE, Case.external_id.in_(targets))
+                    ).all()
+                )
+                if targets
+                else {}
+            )
+            for post in sorted(posts.replies, key=lambda p: p.created_at):
+                case_id = cases.get(post.in_reply_to)
+                if case_id is not None:
+                    counted += lifecycle.reply_seen_at_source(
+                        session,
+                        case_id=case_id,
+                        post_id=post.id,
+                        text=post.text,
+                        actor="x:brand",
+                        at=min(post.created_at, now),
+                    )
+            cursor = cursors.load(session, source=SOURCE, stream=stream, for_update=True)
+            cursors.count_usage(cursor, now=now, reads=posts.reads)
+            cursors.record_ok(cursor, now=now, since_id=posts.newest_id or cursor.since_id)
+        if counted:
+            log.info("x: %d replies the brand posted outside the bot counted as first replies", counted)
 
     def stop(self) -> None:
         super().stop()

@@ -49,7 +49,8 @@ class FakeX:
             self.mentions: list[dict[str, Any]] = []  # newest first, as X returns them
             self.others: list[dict[str, Any]] = []  # public posts that do not mention the brand (search finds them)
             self.users: dict[str, dict[str, Any]] = {BRAND["id"]: dict(BRAND)}
-            self.posted: list[dict[str, Any]] = []
+            self.posted: list[dict[str, Any]] = []  # what the bot posted (create_tweet)
+            self.brand_posts: list[dict[str, Any]] = []  # what the brand posted itself, outside the bot
             self.failures: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = defaultdict(list)
             self.ambiguous_posts = 0
             self.page_size = 100
@@ -86,6 +87,20 @@ class FakeX:
                 ids.append(tweet_id)
         return ids
 
+    def add_brand_reply(self, to: str, text: str, created_at: datetime) -> str:
+        """A reply the brand posts to `to` in X's own app: on the account's timeline, not made by the bot."""
+        with self._lock:
+            tweet_id = str(next(self._ids))
+            self.brand_posts.append(
+                {
+                    "id": tweet_id,
+                    "text": text,
+                    "created_at": created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    "referenced_tweets": [{"type": "replied_to", "id": to}],
+                }
+            )
+        return tweet_id
+
     def fail(self, route: str, status: int, headers: dict[str, str] | None = None, times: int = 1) -> None:
         """The next `times` calls to `route` ("mentions", "post", "me", "tweets") answer `status`."""
         body = {"title": "Too Many Requests" if status == 429 else "Error", "status": status, "detail": "scripted"}
@@ -118,9 +133,9 @@ class FakeX:
             if self.failures.get(route):
                 return self.failures[route].pop(0)
         user_context = auth.startswith("OAuth ")
-        if route in ("post", "me", "tweets") and not user_context:
+        if route in ("post", "me") and not user_context:
             return 403, {}, {"title": "Unsupported Authentication", "status": 403}
-        if route in ("mentions", "user") and not (auth.startswith("Bearer ") or user_context):
+        if route in ("mentions", "user", "tweets") and not (auth.startswith("Bearer ") or user_context):
             return 401, {}, {"title": "Unauthorized", "status": 401}
         if route == "me":
             return 200, {}, {"data": dict(BRAND)}
@@ -132,8 +147,15 @@ class FakeX:
             words = query.get("query", "").lower()
             found = [t for t in self.mentions + self.others if words in t["text"].lower()]
             return self._mentions(query, sorted(found, key=lambda t: -int(t["id"])))
-        if route == "tweets":
-            return 200, {}, {"data": list(reversed(self.posted)), "meta": {"result_count": len(self.posted)}}
+        if route == "tweets":  # the account's timeline, newest first, after since_id
+            with self._lock:
+                since = int(query.get("since_id", "0"))
+                posts = sorted(self.posted + self.brand_posts, key=lambda t: -int(t["id"]))
+                posts = [t for t in posts if int(t["id"]) > since][: int(query.get("max_results", "10"))]
+            meta: dict[str, Any] = {"result_count": len(posts)}
+            if posts:
+                meta["newest_id"], meta["oldest_id"] = posts[0]["id"], posts[-1]["id"]
+            return 200, {}, {"data": posts, "meta": meta}
         if route == "post":
             return self._post(body or {})
         return 404, {}, {"title": "Not Found", "status": 404}
@@ -178,7 +200,8 @@ class FakeX:
 
     def _post(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._lock:
-            tweet = {"id": str(next(self._ids)), "text": body.get("text", "")}
+            created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            tweet = {"id": str(next(self._ids)), "text": body.get("text", ""), "created_at": created}
             reply_to = (body.get("reply") or {}).get("in_reply_to_tweet_id")
             stored = {**tweet, "in_reply_to_tweet_id": reply_to}
             if reply_to:

@@ -150,7 +150,8 @@ def test_an_ambiguous_failure_is_checked_before_any_second_post(x_settings, fake
         )
         assert escalation[0]["data"]["found_after_ambiguous_failure"] is True
         assert len(fake_x.posted) == 1  # never posted twice
-        assert [c["route"] for c in fake_x.calls].count("tweets") == 1  # it looked before posting again
+        checks = [c for c in fake_x.calls if c["route"] == "tweets" and c["auth"].startswith("OAuth ")]
+        assert len(checks) == 1  # it looked before posting again (the poller reads the timeline with its bearer)
 
 
 def test_replies_longer_than_x_allows_are_refused_when_written(x_settings, fake_x):
@@ -263,3 +264,31 @@ def test_the_queue_page_shows_the_x_source_and_its_cost_this_month(x_settings, f
         reads = client.get("/readyz").json()["sources"]["x"]["reads"]
         assert reads >= 3 and f"{reads:,} reads and 0 posts" in line.group(1)
         assert f"about ${reads * 0.01:.2f}" in line.group(1) and "ok" in line.group(1)
+
+
+def test_a_reply_the_brand_posts_in_x_itself_counts_as_the_first_reply_once(x_settings, fake_x):
+    from datetime import datetime, timedelta
+
+    with _app(x_settings()) as client:
+        (tweet_id,) = fake_x.add_mentions(1, text="@acme the heater you sold me caught fire in my kitchen")
+        _poll(client)
+        admin = make_token(client, "admin")
+        (case,) = wait_for(lambda: _cases(client, admin))
+        posted_at = datetime.fromisoformat(case["created_at"])
+        answered_at = posted_at.replace(microsecond=0) + timedelta(minutes=2)  # X keeps whole seconds here
+        brand_post = fake_x.add_brand_reply(tweet_id, "So sorry! Please DM us your order number.", answered_at)
+        fake_x.add_brand_reply("123", "Thanks for shopping with us!", answered_at)  # not an answer to a case
+        _poll(client)
+        _poll(client)  # and again: counted once
+        (replied,) = _events(client, admin, case["id"], "replied")
+        assert replied["actor"] == "x:brand" and replied["data"]["post_id"] == brand_post
+        assert datetime.fromisoformat(replied["at"]) == answered_at
+        times = client.get("/v1/metrics/response-times", params={"source": "x"}, headers=admin).json()
+        assert times["groups"][0]["time_to_first_reply"]["p50"] == (answered_at - posted_at).total_seconds()
+
+        # a reply the bot posts itself comes back on the same timeline, and is not counted a second time
+        client.post(f"/v1/cases/{case['id']}/reply", json={"text": "Following up", "send": True}, headers=admin)
+        fake_x.wait_posts(1)
+        wait_for(lambda: _events(client, admin, case["id"], "reply_posted"))
+        _poll(client)
+        assert len(_events(client, admin, case["id"], "replied")) == 2  # the brand's, and the bot's own once

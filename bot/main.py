@@ -93,11 +93,18 @@ def running(ctx: AppContext, roles: Collection[str] | None = ROLES) -> Iterator[
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     ctx = build_context(settings, clock=clock)
+    slack_socket = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with running(ctx, ROLES if settings.run_workers else None):
-            yield
+            if slack_socket is not None:
+                await slack_socket.start()  # Slack's events over a WebSocket we open
+            try:
+                yield
+            finally:
+                if slack_socket is not None:
+                    await slack_socket.stop()
 
     app = FastAPI(title="Rapid Response Bot", version="0.1.0", lifespan=lifespan)
     app.state.ctx = ctx
@@ -108,5 +115,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     for module in (ingest, cases, classify, metrics, prometheus, webhooks):
         app.include_router(module.router, responses=errors.RESPONSES)
     web.install(app)
-    slack_install.install_routes(app, ctx)  # POST /slack/events when Slack is configured
+    slack_socket = slack_install.install_routes(app, ctx)  # POST /slack/events and/or Socket Mode
     return app

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "RRBOT_SLACK_SIGNING_SECRET")
     )
+    slack_app_token: SecretStr | None = Field(  # xapp-...: Socket Mode, for a service Slack cannot reach by HTTP
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "RRBOT_SLACK_APP_TOKEN")
+    )
     slack_api_url: str = "https://slack.com/api/"
     escalation_channel: str | None = None
     digest_channel: str | None = None
@@ -88,7 +91,10 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+        """A bot token, and a way for Slack to reach us: signed HTTP requests or Socket Mode (or both)."""
+        return self.slack_bot_token is not None and (
+            self.slack_signing_secret is not None or self.slack_app_token is not None
+        )
 
     @property
     def is_sqlite(self) -> bool:

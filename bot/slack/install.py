@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.context import AppContext
 from bot.settings import Settings
-from bot.slack.app import build_app, router
+from bot.slack.app import SocketConnection, build_app, router
 from bot.slack.deliverer import SlackDeliverer
 from bot.slack.flows import Flows
 from playbooks.schema import Playbook
@@ -31,10 +31,22 @@ def deliverers(
     return (SlackDeliverer(settings=settings, session_factory=session_factory, playbooks=books, clock=clock),)
 
 
-def install_routes(app: FastAPI, ctx: AppContext) -> None:
-    if not ctx.settings.slack_enabled:
-        return
+def install_routes(app: FastAPI, ctx: AppContext) -> SocketConnection | None:
+    """Mount POST /slack/events when a signing secret is set; return the Socket Mode connection to open for the
+    app's life when SLACK_APP_TOKEN is set (the app factory opens and closes it)."""
+    settings = ctx.settings
+    if not settings.slack_enabled:
+        return None
     books = {b.business: b for b in ctx.playbooks}
     flows = Flows(session_factory=ctx.session_factory, clock=ctx.clock, playbooks=books)
-    app.include_router(router(build_app(ctx.settings, flows, ctx.metrics), ctx.settings))
-    log.info("Slack is on: Web API at %s", ctx.settings.slack_api_url)
+    bolt = build_app(settings, flows, ctx.metrics)
+    if settings.slack_signing_secret is not None:
+        app.include_router(router(bolt, settings))
+    log.info(
+        "Slack is on: Web API at %s; events by %s",
+        settings.slack_api_url,
+        " and ".join(
+            w for w, on in (("HTTP", settings.slack_signing_secret), ("Socket Mode", settings.slack_app_token)) if on
+        ),
+    )
+    return SocketConnection(bolt, settings) if settings.slack_app_token is not None else None

@@ -89,6 +89,9 @@ class FakeSlack:
             return 200, {}, {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "chat.update":
             return 200, {}, {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "apps.connections.open":  # Socket Mode: where the WebSocket is (tests set socket_url)
+            url = getattr(self, "socket_url", None)
+            return 200, {}, ({"ok": True, "url": url} if url else {"ok": False, "error": "no_socket_server"})
         if method == "auth.test":
             return 200, {}, {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "rrbot"}
         if method == "users.info":

@@ -31,7 +31,7 @@ router = APIRouter(include_in_schema=False)
 OPEN = [CaseStatus.NEW.value, CaseStatus.ACKED.value, CaseStatus.REPLIED.value]
 PAGE_SIZE = 100
 STREAM_SECONDS = 300.0  # then the browser's EventSource reconnects on its own
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0
 
 
@@ -163,6 +163,7 @@ def queue_page(
         model=model,
         slack=ctx.settings.slack_enabled,
         sources=sources_status(ctx, session),
+        version=_version_in(session),
         message=problem or None,
         message_kind="error",
     )
@@ -176,10 +177,14 @@ def queue_rows(
     return page(request, "queue_rows.html", user=user, rows=rows)
 
 
-def _version(ctx: AppContext) -> int:
+def _version_in(session: Session) -> int:
     """Grows whenever any case changes: every change adds a timeline event."""
+    return int(session.execute(sa.select(sa.func.max(TimelineEvent.id))).scalar() or 0)
+
+
+def _version(ctx: AppContext) -> int:
     with ctx.session_factory() as session:
-        return int(session.execute(sa.select(sa.func.max(TimelineEvent.id))).scalar() or 0)
+        return _version_in(session)
 
 
 @router.get("/queue/events")

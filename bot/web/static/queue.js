@@ -48,10 +48,13 @@
     }
   }
 
+  // The page was rendered at one version of the data; anything the stream reports beyond it is fetched, even a
+  // change made between the render and the stream's start.
+  let shown = body.dataset.version;
   const events = new EventSource("/queue/events");
-  let first = true;
-  events.addEventListener("changed", () => {
-    if (first) { first = false; return; }  // the page already shows this version
+  events.addEventListener("changed", (e) => {
+    if (e.data === shown) return;
+    shown = e.data;
     refresh();
   });
 

@@ -223,3 +223,42 @@ def test_dashboard_shows_the_apis_figures_drill_down_promoters_and_cases_at_risk
             assert ET.fromstring(svg).find(f"{SVG}title") is not None and "style=" not in svg
         weekly = client.get("/dashboard", params={"bucket": "week", "hours": "business"})
         assert weekly.status_code == 200 and "per week" in weekly.text
+
+
+def test_reminder_impact_counts_complaints_before_and_after_and_who_confirmed(app_client):
+    """Two pushy-staff complaints in the fortnight before a team reminder, one after; two people said "Got it".
+    The dashboard's section shows those counts, the confirmers, and the reminder's text escaped."""
+    from bot.actions import reminders
+    from bot.db import transaction
+    from bot.measure import dashboard
+    from bot.measure.response_times import Filters
+    from tests.slack.conftest import seed
+
+    ctx = app_client.app.state.ctx
+    now = ctx.clock.now()
+    first = seed(app_client, created_at=now - timedelta(days=3))
+    seed(app_client, "the sales assistant would not leave me alone", created_at=now - timedelta(days=2))
+    with transaction(ctx.session_factory) as session:
+        reminder = reminders.send(
+            session,
+            case_id=first,
+            text="Give customers space <b>please</b>",
+            channels=["C0ALLSTORES"],
+            actor="slack:U1 (Ann)",
+            now=now - timedelta(days=1),
+        )
+        session.flush()
+        for uid, name in (("U2", "Bo"), ("U3", "Cy")):
+            reminders.confirm(session, reminder_id=reminder.id, user_id=uid, name=name, actor=f"slack:{uid}", now=now)
+    seed(app_client, "your clerk pressured me into a store card", created_at=now - timedelta(hours=12))
+    seed(app_client, "late parcel again", category="delivery_delay", created_at=now - timedelta(hours=6))
+
+    with transaction(ctx.session_factory) as session:
+        (impact,) = dashboard.reminder_impact(session, Filters(), now)
+    assert impact["category"] == "pushy_staff" and (impact["before"], impact["after"]) == (2, 1)
+    assert impact["confirmed_by"] == ["Bo", "Cy"] and impact["after_complete"] is False
+
+    login(app_client, "manager")
+    page = app_client.get("/dashboard").text
+    assert "Give customers space &lt;b&gt;please&lt;/b&gt;" in page and "<b>please</b>" not in page
+    assert "Bo" in page and "Cy" in page

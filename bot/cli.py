@@ -50,6 +50,12 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from bot.main import build_context, running
     from bot.workers.start import ROLES
 
+    if settings.is_sqlite:
+        print(
+            "error: rrbot worker needs PostgreSQL (RRBOT_DATABASE_URL); on SQLite `rrbot serve` runs everything",
+            file=sys.stderr,
+        )
+        return 2
     roles = [r.strip() for r in (args.only or ",".join(ROLES)).split(",") if r.strip()]
     unknown = sorted(set(roles) - set(ROLES))
     if unknown or not roles:

@@ -79,9 +79,9 @@ def running(ctx: AppContext, roles: Collection[str] | None = ROLES) -> Iterator[
     ctx.ingest.start()
     loader = threading.Thread(target=load_model, args=(ctx.model, ctx.settings, ctx.playbooks), daemon=True)
     loader.start()
-    if roles:
-        start_workers(ctx, roles)
     try:
+        if roles:
+            start_workers(ctx, roles)
         yield
     finally:
         ctx.ingest.stop()

@@ -99,7 +99,7 @@ class BatchIn(BaseModel):
     items: Annotated[list[Any], Field(max_length=500)]
 
 
-class ReplyIn(BaseModel):
+class ReplyIn(_In):
     model_config = ConfigDict(extra="forbid")
     text: Annotated[str, Field(min_length=1, max_length=10_000)]
     send: bool = False
@@ -107,17 +107,17 @@ class ReplyIn(BaseModel):
     _text = field_validator("text")(_not_blank)
 
 
-class AssignIn(BaseModel):
+class AssignIn(_In):
     model_config = ConfigDict(extra="forbid")
     assignee: Annotated[str, StringConstraints(max_length=128, strip_whitespace=True)] | None = None  # None: nobody
 
 
-class SnoozeIn(BaseModel):
+class SnoozeIn(_In):
     model_config = ConfigDict(extra="forbid")
     minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = 60
 
 
-class RemindIn(BaseModel):
+class RemindIn(_In):
     model_config = ConfigDict(extra="forbid")
     text: Annotated[str, Field(min_length=1, max_length=3000)]
     channels: Annotated[
@@ -127,7 +127,7 @@ class RemindIn(BaseModel):
     _text = field_validator("text")(_not_blank)
 
 
-class FeedbackIn(BaseModel):
+class FeedbackIn(_In):
     model_config = ConfigDict(extra="forbid")
     sentiment: Literal["negative", "neutral", "positive"] | None = None
     urgency: UrgencyLevel | None = None

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # HTTP
     max_body_bytes: int = 1_048_576
     token_cache_seconds: float = 2.0  # how long a revoked token may still pass on another replica
+    # browser cookies marked Secure: unset follows the request's scheme (behind a TLS-terminating proxy set true,
+    # or start uvicorn with --forwarded-allow-ips so the scheme it sees is https)
+    cookie_secure: bool | None = None
 
     # Slack (unset: Slack is off; escalations stay visible in the API, the web page and the log)
     slack_bot_token: SecretStr | None = Field(

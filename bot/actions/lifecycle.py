@@ -14,7 +14,7 @@ from bot.cases import timeline
 from bot.cases.queries import get_case
 from bot.enums import CaseStatus, OutboxKind
 from bot.errors import InvalidRequest
-from bot.models import Case, Feedback, TimelineEvent
+from bot.models import Case, Feedback, Outbox, TimelineEvent
 from bot.outbox.rows import enqueue
 from bot.sources.replies import reply_problem
 
@@ -101,6 +101,12 @@ def reply_seen_at_source(
     ).scalars()
     known = {str(d.get("id") or d.get("post_id")) for d in rows if isinstance(d, dict)}
     if post_id in known:
+        return False
+    # the bot's own reply, posted but not yet settled (its `reply_posted` comes with the settle): same text
+    queued = session.execute(
+        sa.select(Outbox.payload).where(Outbox.case_id == case_id, Outbox.kind == OutboxKind.REPLY)
+    ).scalars()
+    if any(isinstance(p, dict) and str(p.get("text", "")).strip() == text.strip() for p in queued):
         return False
     reply(session, case_id=case_id, text=text, send=False, actor=actor, now=at, seen={"post_id": post_id})
     return True

@@ -36,6 +36,12 @@ class QueueFilter:
         for value in self.urgency or []:
             if value not in set(UrgencyLevel):
                 problems.append({"field": "urgency", "reason": f"{value!r} is not one of {', '.join(UrgencyLevel)}"})
+        texts = [("q", self.q or "")] + [
+            (name, v)
+            for name in ("status", "urgency", "source", "category", "risk", "owner", "assignee")
+            for v in getattr(self, name) or []
+        ]
+        problems += [{"field": name, "reason": "must not contain NUL"} for name, v in texts if "\x00" in v]
         for value in self.risk or []:
             if value != "none" and value not in set(RiskType):
                 problems.append({"field": "risk", "reason": f"{value!r} is not 'none' or one of {', '.join(RiskType)}"})

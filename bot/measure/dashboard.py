@@ -24,6 +24,7 @@ AT_RISK_WITHIN = timedelta(minutes=15)
 PROMOTER_FOLLOWERS = 1000
 DEFAULT_DAYS = 30  # themes and promoters look this far back when no `since` is given
 LIMIT = 200  # rows a page section shows at most (the CSV has them all)
+MAX_BUCKETS = 400  # days or weeks drawn with their gaps filled
 
 
 def bucket_start(at: datetime, bucket: str) -> datetime:
@@ -32,17 +33,25 @@ def bucket_start(at: datetime, bucket: str) -> datetime:
 
 
 def over_time(loaded: Loaded, bucket: str) -> list[dict[str, Any]]:
-    """Per day or ISO week (Monday, UTC) of the post: case count and p50/p90 of each milestone (cases late on
-    arrival counted from arrival, as in their own row of `response_times`)."""
+    """Per day or ISO week (Monday, UTC) of the post, every bucket from the first to the last (empty ones too):
+    case count, and p50/p90 of each milestone over the cases that arrived in time, as the table's main columns
+    and the API measure them (cases late on arrival have their own figures there)."""
     buckets: dict[datetime, list[Any]] = defaultdict(list)
     for case in loaded.cases:
         buckets[bucket_start(case.row.created_at, bucket)].append(case)
+    if not buckets:
+        return []
+    step, first, last = timedelta(days=7 if bucket == "week" else 1), min(buckets), max(buckets)
+    span = int((last - first) / step)
+    # every bucket with its gaps filled; for a very long range only the buckets that have cases
+    starts = [first + k * step for k in range(span + 1)] if span <= MAX_BUCKETS else sorted(buckets)
     out = []
-    for start in sorted(buckets):
-        members = buckets[start]
+    for start in starts:
+        members = buckets.get(start, [])
+        on_time = [c for c in members if not c.late]
         row: dict[str, Any] = {"bucket": start.date().isoformat(), "count": len(members)}
         for i, name in enumerate(MILESTONES):
-            row[name] = percentiles([t for c in members if (t := c.times[i]) is not None])
+            row[name] = percentiles([t for c in on_time if (t := c.times[i]) is not None])
         out.append(row)
     return out
 
@@ -242,7 +251,7 @@ def promoters(session: Session, filters: Filters, now: datetime, limit: int = 20
     """Positive mentions from people with `PROMOTER_FOLLOWERS`+ followers in the range (default: the last 30 days),
     most followers first, then newest."""
     start, end = _window(filters, now)
-    followers = Case.person["followers"].as_integer()
+    followers = Case.person["followers"].as_float()  # counts beyond 2^31 are allowed (up to 10^10)
     rows = session.execute(
         sa.select(Case.id, Case.source, Case.text, Case.person, Case.created_at, followers.label("followers"))
         .join(CaseClassification, CaseClassification.case_id == Case.id)

@@ -141,13 +141,18 @@ def _instant(name: str, value: str | None, problems: list[dict[str, str]], *, en
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            return datetime.combine(day + timedelta(days=1 if end else 0), time(0), tzinfo=UTC)
-        at = datetime.fromisoformat(text)
-    except ValueError:
+            at = datetime.combine(day + timedelta(days=1 if end else 0), time(0), tzinfo=UTC)
+        else:
+            at = datetime.fromisoformat(text)
+            if at.tzinfo is None:
+                problems.append({"field": name, "reason": "an RFC 3339 time needs an offset (Z or +01:00)"})
+                return None
+        at = at.astimezone(UTC)  # an instant the database can hold, or OverflowError at the ends of time
+    except (ValueError, OverflowError):
         problems.append({"field": name, "reason": "a date (2026-01-31) or an RFC 3339 time with an offset"})
         return None
-    if at.tzinfo is None:
-        problems.append({"field": name, "reason": "an RFC 3339 time needs an offset (Z or +01:00)"})
+    if not 1970 <= at.year <= 2200:
+        problems.append({"field": name, "reason": "between the years 1970 and 2200"})
         return None
     return at
 
@@ -155,8 +160,8 @@ def _instant(name: str, value: str | None, problems: list[dict[str, str]], *, en
 def _values(name: str, value: str | None, problems: list[dict[str, str]], allowed: list[str] | None) -> tuple[str, ...]:
     if value is None or not value.strip():
         return ()
-    if len(value) > MAX_VALUE:
-        problems.append({"field": name, "reason": f"at most {MAX_VALUE} characters"})
+    if len(value) > MAX_VALUE or "\x00" in value:
+        problems.append({"field": name, "reason": f"at most {MAX_VALUE} characters, no NUL"})
         return ()
     values = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
     if allowed is not None:

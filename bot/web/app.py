@@ -18,6 +18,7 @@ STATIC = Path(__file__).parent / "static"
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.queue_version = queue.SharedVersion()  # one poll of the data version for all open queues
     for module in (login, queue, case_page, dashboard, admin):
         app.include_router(module.router)
 

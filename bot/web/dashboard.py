@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -91,6 +91,13 @@ class DashboardQuery:
         if problems:
             raise InvalidRequest("invalid filters", problems)
         return filters, group_by
+
+    def defaulted(self, now: datetime) -> DashboardQuery:
+        """With no dates, the last `DEFAULT_DAYS` days (shown in the form), as the sections below the table use:
+        a view never loads every case ever stored."""
+        if self.since or self.until:
+            return self
+        return replace(self, since=(now - timedelta(days=data.DEFAULT_DAYS)).date().isoformat())
 
     def link(self, path: str = "/dashboard", **changes: str | None) -> str:
         values = {k: v for k, v in {**asdict(self), **changes}.items() if v}
@@ -182,6 +189,7 @@ def _charts(series: list[dict[str, Any]], bucket: str, hours: str) -> list[Any]:
 def dashboard(
     request: Request, ctx: ContextDep, session: SessionDep, user: ManagerPage, query: QueryDep
 ) -> HTMLResponse:
+    query = query.defaulted(ctx.clock.now())
     values: dict[str, Any] = {"query": query, "choices": _choices(session), "milestones": list(MILESTONES)}
     try:
         filters, group_by = query.parsed()
@@ -284,6 +292,7 @@ def _case_rows(cases: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]
 
 @router.get("/dashboard.csv")
 def dashboard_csv(ctx: ContextDep, session: SessionDep, user: ManagerPage, query: QueryDep) -> Response:
+    query = query.defaulted(ctx.clock.now())
     try:
         filters, group_by = query.parsed()
     except InvalidRequest as exc:

@@ -29,7 +29,8 @@ def safe_next(path: str | None) -> str:
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    configured: bool | None = request.app.state.ctx.settings.cookie_secure
+    return configured if configured is not None else request.url.scheme == "https"
 
 
 def _login_page(request: Request, *, next_path: str, message: str | None = None, status_code: int = 200) -> Response:

@@ -4,6 +4,7 @@ server-sent events (`/queue/events` says when anything changed, the page fetches
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -151,6 +152,7 @@ def _choices(session: Session) -> dict[str, list[str]]:
 def queue_page(
     request: Request, ctx: ContextDep, session: SessionDep, user: AgentPage, query: QueryDep
 ) -> HTMLResponse:
+    version = _version_in(session)  # before the rows: the rows are at least this new, never older
     rows, problem = _rows(session, ctx, user, query)
     model = "ready" if ctx.model.ready.is_set() and not ctx.model.error else (ctx.model.error or "loading")
     return page(
@@ -163,7 +165,7 @@ def queue_page(
         model=model,
         slack=ctx.settings.slack_enabled,
         sources=sources_status(ctx, session),
-        version=_version_in(session),
+        version=version,
         message=problem or None,
         message_kind="error",
     )
@@ -182,18 +184,31 @@ def _version_in(session: Session) -> int:
     return int(session.execute(sa.select(sa.func.max(TimelineEvent.id))).scalar() or 0)
 
 
-def _version(ctx: AppContext) -> int:
-    with ctx.session_factory() as session:
-        return _version_in(session)
+class SharedVersion:
+    """One query per poll interval for every open queue in this process, however many agents watch."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value, self._at = 0, float("-inf")
+
+    def get(self, ctx: AppContext) -> int:
+        with self._lock:
+            if time.monotonic() - self._at >= POLL_SECONDS:
+                with ctx.session_factory() as session:
+                    self._value = _version_in(session)
+                self._at = time.monotonic()
+            return self._value
 
 
 @router.get("/queue/events")
 async def queue_events(request: Request, ctx: ContextDep, user: AgentPage) -> StreamingResponse:
+    shared: SharedVersion = request.app.state.queue_version
+
     async def stream() -> AsyncIterator[str]:
         yield "retry: 1000\n\n"
         last, beat, ends = -1, time.monotonic(), time.monotonic() + STREAM_SECONDS
         while time.monotonic() < ends and not await request.is_disconnected():
-            version = await run_in_threadpool(_version, ctx)
+            version = await run_in_threadpool(shared.get, ctx)
             if version != last:
                 last, beat = version, time.monotonic()
                 yield f"event: changed\ndata: {version}\n\n"

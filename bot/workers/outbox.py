@@ -146,8 +146,14 @@ class OutboxDispatcher(PollingWorker):
         log.warning("outbox %s (%s) waits for the %s connector: %s", row.id, row.kind, error.connector, error.reason)
 
     def _failed_attempt(self, session: Session, row: Outbox, error: DeliveryError, now: datetime) -> None:
-        row.attempts += 1
         row.error_code, row.last_error, row.waiting_for = error.code, error.reason[:1000], None
+        if error.code is DeliveryCode.RATE_LIMITED:
+            # told to wait, not refused: several dispatchers pacing one channel apart, or a busy moment, must not
+            # use up an urgent card's attempts; it goes when the platform says (or after a short backoff)
+            delay = error.after_seconds if error.after_seconds is not None else backoff(2)
+            row.status, row.next_attempt_at = OutboxStatus.PENDING, now + timedelta(seconds=delay)
+            return
+        row.attempts += 1
         if error.retry and row.attempts < self.max_attempts:
             delay = error.after_seconds if error.after_seconds is not None else backoff(row.attempts)
             row.status, row.next_attempt_at = OutboxStatus.PENDING, now + timedelta(seconds=delay)

@@ -183,7 +183,9 @@ class XPoller(PollingWorker):
         until = datetime.fromtimestamp(reset, UTC) if reset else now + timedelta(seconds=self.poll_seconds)
         with transaction(self.session_factory) as session:
             cursor = cursors.load(session, source=SOURCE, stream=stream, for_update=True)
+            failing = cursor.error_count  # a rate limit is a pause, not a failure: it does not count toward silence
             cursors.record_error(cursor, now=now, reason="rate limited (429)", paused_until=until)
+            cursor.error_count = failing
         log.warning("x mentions: rate limited until %s; other work goes on", until.isoformat())
 
     def _failed(self, stream: str, reason: str, now: datetime, *, degraded: bool) -> None:
@@ -196,12 +198,13 @@ class XPoller(PollingWorker):
             first = (degraded or silent) and not cursor.degraded
             cursor.degraded = cursor.degraded or degraded or silent
             failing = cursor.error_count
-        log.error("x mentions: %s", reason)
+        what = "the brand's own replies are" if stream.startswith("replies:") else "mentions are"
+        log.error("x %s: %s", stream, reason)
         if first and degraded:
-            self.alert(f"The X source is degraded: {reason}. Mentions are not being read until this is fixed.")
+            self.alert(f"The X source is degraded ({stream}): {reason}. X {what} not being read until this is fixed.")
         elif first:
             minutes = failing * self.poll_seconds / 60
             self.alert(
-                f"The X source has failed {failing} polls in a row (about {minutes:.0f} min; last: {reason}). "
-                "Mentions are not being read until it recovers."
+                f"The X source has failed {failing} polls in a row ({stream}, about {minutes:.0f} min; last: "
+                f"{reason}). X {what} not being read until it recovers."
             )

@@ -43,3 +43,17 @@ def test_classify_streams_json_lines_in_order(tmp_path):
     assert results[1]["category"]["name"] == "delivery_delay"
     assert "error" in results[2] and "error" in results[4]
     assert "classified 5 lines" in done.stderr
+
+
+def test_worker_refuses_sqlite(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "RRBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "worker"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and "needs PostgreSQL" in done.stderr

@@ -252,3 +252,26 @@ def test_new_escalations_go_before_refreshes_and_a_busy_channel_holds_up_nothing
     assert (waiting.next_attempt_at - clock.now()).total_seconds() == pytest.approx(0.8)
     assert all(_row(factory, r).status == OutboxStatus.POSTED for r in [urgent, *refreshes])
     assert dispatcher.run_once() == 0  # not due yet: no busy loop
+
+
+def test_rate_limits_delay_a_row_without_using_up_its_attempts(factory, clock):
+    class Busy:
+        kinds = frozenset({OutboxKind.ESCALATION})
+
+        def connectors(self) -> frozenset[str]:
+            return frozenset({"slack"})
+
+        def deliver(self, row: Outbox) -> dict[str, Any]:
+            raise RetryLater("Slack rate limit (429)", 2, code=DeliveryCode.RATE_LIMITED)
+
+        def on_delivered(self, session: Session, row: Outbox, now: datetime) -> None:
+            return None
+
+    case_id = _case(factory, clock)
+    row_id = _queue(factory, clock, OutboxKind.ESCALATION, case_id, channel="C0SAFETY")
+    dispatcher = OutboxDispatcher(session_factory=factory, deliverers=[Busy()], clock=clock, owner="me", max_attempts=3)
+    for _ in range(10):  # more 429s than the attempt limit (several dispatchers pacing one channel, say)
+        assert dispatcher.run_once() == 1
+        clock.advance(2)
+    row = _row(factory, row_id)
+    assert (row.status, row.attempts, row.error_code) == ("pending", 0, "rate_limited")

@@ -119,3 +119,22 @@ def test_logout_ends_the_session(app_client):
     csrf = login(app_client, "agent")
     app_client.post("/logout", data={"csrf": csrf})
     assert app_client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_nul_characters_and_absurd_dates_are_refused_not_500(app_client, admin):
+    case_id = _case(app_client, admin)
+    csrf = login(app_client, "manager")
+    assert app_client.get("/v1/cases", params={"q": "a\x00b"}, headers=admin).status_code == 422
+    assert app_client.get("/v1/cases", params={"owner": "\x00"}, headers=admin).status_code == 422
+    bodies = (("reply", {"text": "hi\x00"}), ("assign", {"assignee": "a\x00"}), ("feedback", {"note": "\x00"}))
+    for path, body in bodies:
+        assert app_client.post(f"/v1/cases/{case_id}/{path}", json=body, headers=admin).status_code == 422, path
+    web = app_client.post(f"/cases/{case_id}/reply", data={"csrf": csrf, "text": "x\x00y"}, follow_redirects=False)
+    assert "error=" in web.headers["location"]
+    assert "Nothing here" in app_client.get("/queue/rows", params={"q": "\x00"}).text
+    for params in ({"until": "9999-12-31"}, {"since": "0001-01-01T00:00:00+05:00"}, {"source": "x\x00"}):
+        assert app_client.get("/v1/metrics/response-times", params=params, headers=admin).status_code == 422, params
+        assert app_client.get("/dashboard", params=params).status_code == 422, params
+    famous = {"handle": "famous", "followers": 5_000_000_000}  # beyond a 32-bit integer
+    _case(app_client, admin, "love the new store, thank you!", author=famous)
+    assert app_client.get("/dashboard").status_code == 200

@@ -51,12 +51,23 @@
   // The page was rendered at one version of the data; anything the stream reports beyond it is fetched, even a
   // change made between the render and the stream's start.
   let shown = body.dataset.version;
+  let last = 0;
+  let pending = null;
+  function soon() {  // at most one fetch a second, however busy the stream
+    if (pending) return;
+    const wait = Math.max(0, last + 1000 - Date.now());
+    pending = setTimeout(() => { pending = null; last = Date.now(); refresh(); }, wait);
+  }
   const events = new EventSource("/queue/events");
   events.addEventListener("changed", (e) => {
     if (e.data === shown) return;
     shown = e.data;
-    refresh();
+    soon();
   });
+  events.onerror = () => {  // an ended session: the stream is refused; reloading shows the login page
+    if (events.readyState === EventSource.CLOSED) window.location.reload();
+  };
+  setInterval(soon, 15000);  // a backstop: a change whose event was missed still shows within 15 s
 
   document.addEventListener("keydown", (e) => {
     const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName);

@@ -178,6 +178,23 @@ def admin(app_client: Any) -> dict[str, str]:
     return make_token(app_client, "admin")
 
 
+def cli_token(env: dict[str, str], name: str, *scopes: str) -> str:
+    """A token made by `rrbot token create` in a child process, as an operator would (its last line)."""
+    import subprocess
+    import sys
+
+    scope_args = [a for scope in scopes for a in ("--scope", scope)]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "token", "create", "--name", name, *scope_args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
 def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import requests
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ SOURCE = "x"
 DEGRADING = (401, 402, 403)  # bad credentials, usage cap / payment, forbidden: polling again will not help
 
 
+T = TypeVar("T")
 SILENT_POLLS = 5  # failed polls in a row before Slack is told the source is silent
 
 
@@ -84,22 +86,12 @@ class XPoller(PollingWorker):
     def _poll_own_replies(self, user_id: str, now: datetime) -> None:
         """The brand's replies made outside the bot count as the cases' replies, at the time they were posted."""
         stream = f"replies:{user_id}"
-        with transaction(self.session_factory) as session:
-            cursor = cursors.load(session, source=SOURCE, stream=stream)
-            since_id, paused_until = cursor.since_id, cursor.paused_until
-        if paused_until is not None and paused_until > now:
+        read = self._read(
+            stream, now, lambda since_id: fetch_own_replies(self.client, user_id=user_id, since_id=since_id)
+        )
+        if read is None:
             return
-        try:
-            posts = fetch_own_replies(self.client, user_id=user_id, since_id=since_id)
-        except tweepy.TooManyRequests as exc:
-            self._paused(stream, exc, now)
-            return
-        except tweepy.HTTPException as exc:
-            self._failed(stream, describe(exc), now, degraded=exc.response.status_code in DEGRADING)
-            return
-        except requests.RequestException as exc:
-            self._failed(stream, describe(exc), now, degraded=False)
-            return
+        posts, _ = read
         counted = 0
         with transaction(self.session_factory) as session:
             targets = {r.in_reply_to for r in posts.replies}
@@ -138,21 +130,30 @@ class XPoller(PollingWorker):
             log.warning("could not release the x-poller lease", exc_info=True)
 
     def _poll_stream(self, stream: str, now: datetime, *, user_id: str | None, query: str | None) -> None:
+        read = self._read(
+            stream, now, lambda since_id: fetch_mentions(self.client, user_id=user_id, since_id=since_id, query=query)
+        )
+        if read is not None:
+            batch, since_id = read
+            self._store(stream, batch, since_id, now)
+
+    def _read(self, stream: str, now: datetime, fetch: Callable[[str | None], T]) -> tuple[T, str | None] | None:
+        """One read of `stream` from its cursor (with the since_id it used), or None while it is paused or when X
+        fails (the failure is recorded, and told to Slack when it lasts)."""
         with transaction(self.session_factory) as session:
             cursor = cursors.load(session, source=SOURCE, stream=stream)
             since_id, paused_until = cursor.since_id, cursor.paused_until
         if paused_until is not None and paused_until > now:
-            return
+            return None
         try:
-            batch = fetch_mentions(self.client, user_id=user_id, since_id=since_id, query=query)
+            return fetch(since_id), since_id
         except tweepy.TooManyRequests as exc:
             self._paused(stream, exc, now)
         except tweepy.HTTPException as exc:
             self._failed(stream, describe(exc), now, degraded=exc.response.status_code in DEGRADING)
         except requests.RequestException as exc:
             self._failed(stream, describe(exc), now, degraded=False)
-        else:
-            self._store(stream, batch, since_id, now)
+        return None
 
     def _store(self, stream: str, batch: Batch, since_id: str | None, now: datetime) -> None:
         accepted = []

@@ -14,7 +14,7 @@ import httpx
 import sqlalchemy as sa
 
 from tests.bot.helpers import mention
-from tests.conftest import ROOT, wait_for
+from tests.conftest import ROOT, cli_token, wait_for
 
 
 def _free_port() -> int:
@@ -46,18 +46,7 @@ def test_kill_9_mid_stream_loses_nothing_and_classifies_once(database_url, tmp_p
         "RRBOT_PLAYBOOKS_DIR": str(ROOT / "playbooks"),
         "RRBOT_LOG_LEVEL": "WARNING",
     }
-    token = (
-        subprocess.run(
-            [sys.executable, "-m", "bot.cli", "token", "create", "--name", "crash", "--scope", "ingest"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    token = cli_token(env, "crash", "ingest")
     port = _free_port()
     proc = _start(env, port, tmp_path / "serve.log")
     accepted: list[str] = []

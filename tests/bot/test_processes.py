@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.bot.helpers import mention
-from tests.conftest import ROOT, wait_for
+from tests.conftest import ROOT, cli_token, wait_for
 from tests.live_server import free_port
 from tests.slack.fake_slack import FakeSlack
 
@@ -60,18 +60,7 @@ def test_two_servers_two_workers_survive_a_kill_and_dropped_connections(database
         "RRBOT_SLACK_API_URL": fake.url,
         "RRBOT_ESCALATION_CHANNEL": "C0FALLBACK",
     }
-    token = (
-        subprocess.run(
-            [sys.executable, "-m", "bot.cli", "token", "create", "--name", "load", "--scope", "ingest"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    token = cli_token(env, "load", "ingest")
     ports = [free_port(), free_port()]
     servers = [
         _spawn(["serve", "--no-workers", "--port", str(p)], env, tmp_path / f"serve{i}.log")

@@ -205,6 +205,18 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]  # refreshed at most once a minute
 
 
+class PersonLink(Base):
+    """Two identities of one customer (an X handle and a ticket email, say), linked by a person: their cases show
+    as one story. Stored once per pair, the smaller key first."""
+
+    __tablename__ = "person_links"
+
+    a_key: Mapped[str] = mapped_column(sa.String(320), primary_key=True)
+    b_key: Mapped[str] = mapped_column(sa.String(320), primary_key=True, index=True)
+    actor: Mapped[str] = mapped_column(sa.String(128))
+    created_at: Mapped[datetime]
+
+
 class WebSession(Base):
     """A browser login: the cookie holds a random id (its SHA-256 is stored here), never the API token."""
 

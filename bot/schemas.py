@@ -112,6 +112,11 @@ class AssignIn(_In):
     assignee: Annotated[str, StringConstraints(max_length=128, strip_whitespace=True)] | None = None  # None: nobody
 
 
+class LinkIn(_In):
+    model_config = ConfigDict(extra="forbid")
+    person: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]  # handle or email
+
+
 class SnoozeIn(_In):
     model_config = ConfigDict(extra="forbid")
     minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = 60

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.cases import timeline
+from bot.cases import people, timeline
 from bot.cases.queries import get_case
 from bot.enums import CaseStatus, OutboxKind
 from bot.errors import InvalidRequest
@@ -110,6 +110,25 @@ def reply_seen_at_source(
         return False
     reply(session, case_id=case_id, text=text, send=False, actor=actor, now=at, seen={"post_id": post_id})
     return True
+
+
+def link_person(session: Session, *, case_id: str, other: str, actor: str, now: datetime) -> tuple[Case, bool]:
+    """The case's author and `other` (a handle or an email) are one customer: linked, and said on the timelines
+    of this case and of the other identity's latest case."""
+    case = get_case(session, case_id, for_update=True)
+    other_key = people.identity_key(other)
+    if not case.author_key or not other_key:
+        raise InvalidRequest("nothing to link", [{"field": "person", "reason": "a handle or an email"}])
+    if not people.link(session, a=case.author_key, b=other_key, actor=actor, now=now):
+        return case, False
+    timeline.record(session, case_id=case.id, type="person_linked", at=now, actor=actor, data={"with": other_key})
+    latest = session.execute(
+        sa.select(Case.id).where(Case.author_key == other_key).order_by(Case.created_at.desc()).limit(1)
+    ).scalar()
+    if latest is not None:
+        data = {"with": case.author_key, "case_id": case.id}
+        timeline.record(session, case_id=latest, type="person_linked", at=now, actor=actor, data=data)
+    return case, True
 
 
 def reopen(session: Session, *, case_id: str, actor: str, now: datetime) -> tuple[Case, bool]:

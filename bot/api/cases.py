@@ -14,7 +14,7 @@ from bot.actions.perform import perform
 from bot.api.deps import AgentUser, ContextDep, SessionDep
 from bot.cases.queries import QueueFilter, get_case, list_queue, render_cases
 from bot.errors import InvalidRequest
-from bot.schemas import AssignIn, FeedbackIn, RemindIn, ReplyIn, SnoozeIn
+from bot.schemas import AssignIn, FeedbackIn, LinkIn, RemindIn, ReplyIn, SnoozeIn
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 
@@ -74,6 +74,12 @@ def ack(case_id: str, ctx: ContextDep, user: AgentUser) -> dict[str, Any]:
 @router.post("/{case_id}/assign")
 def assign(case_id: str, body: AssignIn, ctx: ContextDep, user: AgentUser) -> dict[str, Any]:
     return _act(ctx, case_id, lifecycle.assign, assignee=body.assignee, actor=f"api:{user.name}")
+
+
+@router.post("/{case_id}/link")
+def link(case_id: str, body: LinkIn, ctx: ContextDep, user: AgentUser) -> dict[str, Any]:
+    """The case's author and `person` (an X handle or an email) are one customer: one story across sources."""
+    return _act(ctx, case_id, lifecycle.link_person, other=body.person, actor=f"api:{user.name}")
 
 
 @router.post("/{case_id}/reply")

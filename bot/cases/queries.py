@@ -166,7 +166,10 @@ def escalation_view(row: Outbox | None) -> dict[str, Any]:
 
 def render_cases(session: Session, cases: list[Case]) -> list[dict[str, Any]]:
     ids = [c.id for c in cases]
-    timelines, escalations = _timelines(session, ids), _escalations(session, ids)
+    # the escalation first, then the timeline: on PostgreSQL each statement sees the latest commits, so a card
+    # shown as posted always comes with its `notified` event (read the other way round, it could be missing)
+    escalations = _escalations(session, ids)
+    timelines = _timelines(session, ids)
     return [render_case(c, timelines.get(c.id, []), escalations.get(c.id)) for c in cases]
 
 

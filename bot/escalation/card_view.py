@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.actions.suggestions import Suggestion, case_ref, suggest_for_case
+from bot.cases import people
 from bot.enums import CaseStatus
 from bot.models import Case, SlackCard, SlackCardCase, SlackReminder, SlackReminderConfirmation, TimelineEvent
 from playbooks.schema import Playbook
@@ -37,6 +38,7 @@ class CardView:
     ack_minutes: int | None
     similar_24h: int
     suggestions: list[Suggestion]
+    from_person_7d: int = 1  # this customer's complaints in the 7 days up to this one, under any linked identity
     acked_by: str | None = None
     resolved_by: str | None = None
     reping_level: int = 0
@@ -107,6 +109,7 @@ def build(
         mention=card.mention if card else mention,
         ack_minutes=targets.ack_minutes if targets else None,
         similar_24h=similar_count(session, case, now=now),
+        from_person_7d=people.complaints_in_week(session, case, until=case.created_at),
         suggestions=suggest_for_case(case, book=book, category=category),
         acked_by=_last_actor(session, case.id, "acked") if case.acked_at else None,
         resolved_by=_last_actor(session, case.id, "resolved") if case.status == CaseStatus.RESOLVED else None,

@@ -22,6 +22,7 @@ from bot.escalation.card_view import CardView
 from bot.slack.text import channel as channel_link
 from bot.slack.text import clip, date, escape, mention, minutes, quote
 from classifiers.risk_types import RISK_LABELS, RiskType
+from classifiers.urgency import ordinal
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -118,6 +119,8 @@ def _fields(view: CardView, now: datetime) -> list[MarkdownTextObject]:
         f"*Category*\n{escape(view.category_name or 'none')} ({category.get('score', 0):.2f})",
         f"*Similar in the last 24 h*\n{view.similar_24h}",
     ]
+    if view.from_person_7d > 1:
+        fields.append(f"*This customer*\n{ordinal(view.from_person_7d)} complaint in 7 days")
     case = view.case
     if view.ack_minutes and case.ack_due_at:
         state = "overdue" if case.acked_at is None and now > case.ack_due_at else "due"

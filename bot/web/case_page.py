@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,12 +20,12 @@ from bot.actions import lifecycle, reminders, snooze
 from bot.actions.perform import perform
 from bot.actions.suggestions import case_ref, suggest_for_case
 from bot.api.deps import ContextDep, SessionDep
+from bot.cases import people
 from bot.cases.queries import get_case, render_cases
 from bot.context import AppContext
 from bot.enums import RiskType, UrgencyLevel
 from bot.errors import RRBotError
-from bot.models import Case
-from bot.schemas import AssignIn, FeedbackIn, RemindIn, ReplyIn, SnoozeIn
+from bot.schemas import AssignIn, FeedbackIn, LinkIn, RemindIn, ReplyIn, SnoozeIn
 from bot.web.auth import AgentPage, check_csrf
 from bot.web.queue import row_view
 from bot.web.render import explain, page
@@ -43,6 +42,7 @@ DONE = {
     "resolve": "Resolved.",
     "reopen": "Reopened.",
     "feedback": "Thanks: the correction is kept for the next training run.",
+    "link": "Linked: this customer's cases now show as one story.",
 }
 
 
@@ -51,19 +51,6 @@ def _link(url: Any) -> str | None:
     if not isinstance(url, str):
         return None
     return url if urlsplit(url).scheme in ("http", "https") else None
-
-
-def _related(session: Session, case: Case) -> list[Case]:
-    """The same customer's other cases, newest first."""
-    if not case.author_key:
-        return []
-    stmt = (
-        sa.select(Case)
-        .where(Case.author_key == case.author_key, Case.id != case.id)
-        .order_by(Case.created_at.desc())
-        .limit(10)
-    )
-    return list(session.execute(stmt).unique().scalars())
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
@@ -77,7 +64,7 @@ def case_view(case_id: str, request: Request, ctx: ContextDep, session: SessionD
     category = book.category(case.category) if book and case.category else None
     reminder = category.reminder if category else None
     now = ctx.clock.now()
-    related = [row_view(c, now) for c in render_cases(session, _related(session, case))]
+    related = [row_view(c, now) for c in render_cases(session, people.story(session, case))]
     message, kind = DONE.get(request.query_params.get("done", "")), "ok"
     if request.query_params.get("error"):
         message, kind = request.query_params["error"][:500], "error"
@@ -96,6 +83,8 @@ def case_view(case_id: str, request: Request, ctx: ContextDep, session: SessionD
         urgencies=[u.value for u in reversed(UrgencyLevel)],
         risk_types=[r.value for r in RiskType],
         related=related,
+        identities=sorted(people.identities(session, case.author_key)),
+        this_week=people.complaints_in_week(session, case, until=now),
         message=message,
         message_kind=kind,
         once=secrets.token_urlsafe(16),
@@ -115,6 +104,9 @@ def _action(name: str, form: dict[str, Any], user: WebUser, case_id: str) -> Act
         to = user.name if form.get("to_me") else form.get("assignee")
         assignee = AssignIn(assignee=to or None).assignee
         return lambda s, now: lifecycle.assign(s, case_id=case_id, assignee=assignee, actor=actor, now=now)
+    if name == "link":
+        other = LinkIn(person=form.get("person", "")).person
+        return lambda s, now: lifecycle.link_person(s, case_id=case_id, other=other, actor=actor, now=now)
     if name == "reply":
         body = ReplyIn(text=form.get("text", ""), send=bool(form.get("send")))
         return lambda s, now: lifecycle.reply(s, case_id=case_id, text=body.text, send=body.send, actor=actor, now=now)

@@ -45,15 +45,8 @@ def test_classify_streams_json_lines_in_order(tmp_path):
     assert "classified 5 lines" in done.stderr
 
 
-def test_worker_refuses_sqlite(tmp_path):
-    import os
-    import subprocess
-    import sys
+def test_worker_refuses_sqlite(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
 
-    from tests.conftest import ROOT
-
-    env = {**os.environ, "RRBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "worker"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 2 and "needs PostgreSQL" in done.stderr
+    monkeypatch.setenv("RRBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    assert main(["worker"]) == 2 and "needs PostgreSQL" in capsys.readouterr().err

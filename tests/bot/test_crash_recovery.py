@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from tests.bot.helpers import mention
@@ -39,6 +40,7 @@ def _ready(port: int) -> bool:
         return False
 
 
+@pytest.mark.extended  # real processes, about 30 s: make test-extended, run by CI after the suite
 def test_kill_9_mid_stream_loses_nothing_and_classifies_once(database_url, tmp_path):
     env = {
         **os.environ,

@@ -98,3 +98,30 @@ def test_reminder_notification_text_is_escaped():
     )
     assert text == "&lt;!here&gt; read &lt;https://evil.example|this&gt;"
     assert "<!here>" not in json.dumps(blocks)
+
+
+def test_the_card_says_how_many_complaints_this_customer_made_this_week(slack_client, fake_slack):
+    from tests.conftest import make_token
+
+    ann = {"handle": "ann_w", "followers": 300}
+    first = seed(slack_client, "rude cashier at the checkout", person=ann)
+    fake_slack.wait("chat.postMessage")
+    assert "*This customer*" not in _texts(fake_slack.ok_calls("chat.postMessage")[0]["args"]["blocks"])
+    # her ticket, under her email, linked to her handle by an agent: the same customer
+    ticket = seed(
+        slack_client,
+        "the manager ignored me at the returns desk",
+        category="pushy_staff",
+        person={"handle": "ann@example.com"},
+    )
+    headers = make_token(slack_client, "agent")
+    linked = slack_client.post(f"/v1/cases/{ticket}/link", json={"person": "@Ann_W"}, headers=headers).json()
+    assert [e["data"]["with"] for e in linked["timeline"] if e["type"] == "person_linked"] == ["ann_w"]
+    again = slack_client.post(f"/v1/cases/{ticket}/link", json={"person": "ann_w"}, headers=headers).json()
+    assert [e["type"] for e in again["timeline"]].count("person_linked") == 1  # linking twice changes nothing
+    other_side = slack_client.get(f"/v1/cases/{first}", headers=headers).json()
+    assert [e["data"]["case_id"] for e in other_side["timeline"] if e["type"] == "person_linked"] == [ticket]
+    third = seed(slack_client, "and the staff at the till laughed at me today", person=ann)
+    wait_posted(slack_client, third)
+    cards = [c for c in fake_slack.ok_calls("chat.postMessage") if not c["args"].get("thread_ts")]
+    assert "*This customer*\n3rd complaint in 7 days" in _texts(cards[-1]["args"]["blocks"])

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,9 +60,11 @@ def _clean(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if v is not None}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(payload=payloads)
-def test_signed_interactions_of_any_shape_never_get_a_500(slack_client, payload, caplog):
+def test_signed_interactions_of_any_shape_never_get_a_500(slack_client, payload, caplog, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the payload's shape is checked before any database work: once is enough")
     body, ctype = interaction(_clean(payload))
     with caplog.at_level(logging.WARNING):
         answer = post_signed(slack_client, body, ctype)

@@ -138,3 +138,23 @@ def test_nul_characters_and_absurd_dates_are_refused_not_500(app_client, admin):
     famous = {"handle": "famous", "followers": 5_000_000_000}  # beyond a 32-bit integer
     _case(app_client, admin, "love the new store, thank you!", author=famous)
     assert app_client.get("/dashboard").status_code == 200
+
+
+def test_one_customer_one_story_on_the_case_page(app_client, admin):
+    on_x = _case(app_client, admin, "my parcel is late again", author={"handle": "bo_k"})
+    ticket_body = {
+        "source": "zendesk",
+        "external_id": "z-story",
+        "body": "Second time I write: the parcel never came and nobody answers.",
+        "created_at": mention("x")["created_at"],
+        "requester": {"email": "Bo@Example.com"},
+    }
+    ticket = app_client.post("/v1/tickets", json=ticket_body, headers=admin).json()["case_id"]
+    csrf = login(app_client, "agent")
+    page = app_client.get(f"/cases/{on_x}").text
+    assert "1 complaint from this person" in page and f"/cases/{ticket}" not in page
+    app_client.post(f"/cases/{on_x}/link", data={"csrf": csrf, "person": "bo@example.com"})
+    page = app_client.get(f"/cases/{on_x}").text
+    assert f"/cases/{ticket}" in page and "2 complaints from this person" in page and "bo@example.com" in page
+    bad = app_client.post(f"/cases/{on_x}/link", data={"csrf": csrf, "person": " "}, follow_redirects=False)
+    assert "error=" in bad.headers["location"]

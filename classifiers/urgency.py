@@ -66,7 +66,7 @@ CHURN = re.compile(
 )
 
 
-def _ordinal(n: int) -> str:
+def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -123,7 +123,7 @@ def score_urgency(
     cat = min(5, max(1, ctx.category_severity)) if ctx.category_severity else 1
     add("category", (cat - 1) / 4, f"category severity {cat}/5" if cat >= 4 else None)
     repeats = max(0, ctx.repeat_contacts)
-    add("repeat", min(repeats, 3) / 3, f"{_ordinal(repeats + 1)} contact in {REPEAT_WINDOW}" if repeats else None)
+    add("repeat", min(repeats, 3) / 3, f"{ordinal(repeats + 1)} contact in {REPEAT_WINDOW}" if repeats else None)
     waited, target = max(0.0, ctx.waited_minutes), ctx.target_minutes
     late = min(1.0, waited / target) if target else 0.0
     add("waiting", late, f"waited {_minutes(waited)} (target {target} min)" if target and late >= 0.5 else None)

@@ -228,3 +228,19 @@ def test_webhooks_that_are_not_configured_say_so(make_settings):
     with TestClient(create_app(make_settings())) as bare:
         response = bare.post("/v1/webhooks/zendesk", content=b"{}", headers={"Content-Type": "application/json"})
         assert response.status_code == 503 and "RRBOT_ZENDESK_WEBHOOK_SECRET" in response.json()["error"]["message"]
+
+
+def test_readyz_and_the_queue_page_show_each_desk_source_its_last_ticket_and_its_replies(client, desk):
+    from tests.web.conftest import login
+
+    before = client.get("/readyz").json()["sources"]["zendesk"]
+    assert before["webhook"] is True and before["last_received_at"] is None and before["status"] == "ok"
+    raw = json.dumps(zendesk_event(ticket_id=303)).encode()
+    case_id = client.post("/v1/webhooks/zendesk", content=raw, headers=zendesk_headers(raw)).json()["case_id"]
+    _reply(client, case_id, "Sorry Jane, refunded today.")
+    _posted_event(client, case_id)
+    after = client.get("/readyz").json()["sources"]["zendesk"]
+    assert after["last_received_at"] and after["replies"] == {"posted": 1} and after["status"] == "ok"
+    login(client, "agent")
+    line = client.get("/").text.split('id="source-zendesk">')[1].split("</p>")[0]
+    assert "ok · last ticket 20" in line  # a date, not "none yet"

@@ -57,6 +57,7 @@ class Case(Base):
         sa.Index("ix_cases_queue", "urgency_rank", "created_at", "id"),
         sa.Index("ix_cases_pending", "classified_at", "received_at"),
         sa.Index("ix_cases_author", "author_key", "created_at"),
+        sa.Index("ix_cases_source_received", "source", "received_at"),  # a source's last arrival (/readyz)
     )
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)

@@ -4,8 +4,7 @@ would become a 500; here it becomes a 400 that says which field is wrong."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
@@ -13,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
+
+
+M = TypeVar("M", bound=_Open)
 
 
 class User(_Open):
@@ -73,20 +75,19 @@ def _first_error(exc: ValidationError, prefix: str) -> MalformedPayload:
     return MalformedPayload(field or prefix or "body", error["msg"])
 
 
+def _validated(model: type[M], text: str, where: str) -> M:
+    """The JSON object `text` as `model`: broken JSON, a non-object or a wrong field is a MalformedPayload."""
+    try:
+        return model.model_validate_json(text)
+    except ValidationError as exc:
+        raise _first_error(exc, where) from exc
+
+
 def check(body: bytes, content_type: str) -> None:
     """Raise MalformedPayload when a delivery cannot be one Slack sends (commands are plain forms: any will do)."""
     text = body.decode("utf-8", errors="replace")
     if content_type.startswith("application/json"):
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise MalformedPayload("body", "not JSON") from exc
-        if not isinstance(data, dict):
-            raise MalformedPayload("body", "must be a JSON object")
-        try:
-            envelope = EventEnvelope.model_validate(data)
-        except ValidationError as exc:
-            raise _first_error(exc, "") from exc
+        envelope = _validated(EventEnvelope, text, "")
         if envelope.type == "url_verification" and envelope.challenge is None:
             raise MalformedPayload("challenge", "url_verification needs a challenge")
         if envelope.type == "event_callback" and envelope.event is None:
@@ -97,16 +98,7 @@ def check(body: bytes, content_type: str) -> None:
         if "command" in form:
             return
         raise MalformedPayload("payload", "neither an interaction payload nor a slash command")
-    try:
-        data = json.loads(form["payload"][0])
-    except ValueError as exc:
-        raise MalformedPayload("payload", "not JSON") from exc
-    if not isinstance(data, dict):
-        raise MalformedPayload("payload", "must be a JSON object")
-    try:
-        payload = Interaction.model_validate(data)
-    except ValidationError as exc:
-        raise _first_error(exc, "payload") from exc
+    payload = _validated(Interaction, form["payload"][0], "payload")
     for field in REQUIRED.get(payload.type, ()):
         if getattr(payload, field) is None:
             raise MalformedPayload(f"payload.{field}", f"required for {payload.type}")

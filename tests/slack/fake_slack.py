@@ -32,7 +32,7 @@ class FakeSlack:
         path, _, query = path.partition("?")
         args = {k: v[0] for k, v in parse_qs(query).items()}
         args.update(self._parse(raw.decode(), headers.get("Content-Type", "")))
-        return self._answer(path.rsplit("/", 1)[-1], args)
+        return self._answer(path.rsplit("/", 1)[-1], args, auth=headers.get("Authorization", ""))
 
     def start(self) -> FakeSlack:
         self._http.start()
@@ -70,9 +70,9 @@ class FakeSlack:
         with self._lock:
             self.failures[method] += [(status, headers or {}, {"ok": False, "error": error})] * times
 
-    def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _answer(self, method: str, args: dict[str, Any], auth: str = "") -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._lock:
-            call = {"method": method, "args": args, "at": time.monotonic()}
+            call = {"method": method, "args": args, "at": time.monotonic(), "auth": auth}
             self.calls.append(call)
             self._lock.notify_all()
             if self.down:

@@ -66,7 +66,7 @@ def test_a_click_arrives_over_socket_mode_is_acknowledged_and_acts(make_settings
         case_id = seed(client)
         wait_for(lambda: fake_socket.connections == 1)
         opened = fake_slack.ok_calls("apps.connections.open")
-        assert opened and opened[0]["args"].get("token", "xapp-1-test") == "xapp-1-test"
+        assert opened and opened[0]["auth"] == "Bearer xapp-1-test"  # the app-level token, not the bot's
         click = {
             "type": "block_actions",
             "user": user("U777"),

@@ -1,4 +1,4 @@
-"""person links: one customer's identities across sources
+"""person links: one customer's identities across sources; cases by source and arrival (source health)
 
 Revision ID: 0005
 Revises: 0004
@@ -28,8 +28,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("a_key", "b_key"),
     )
     op.create_index("ix_person_links_b_key", "person_links", ["b_key"])
+    op.create_index("ix_cases_source_received", "cases", ["source", "received_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_source_received", table_name="cases")
     op.drop_index("ix_person_links_b_key", table_name="person_links")
     op.drop_table("person_links")
